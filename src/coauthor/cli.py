@@ -1,0 +1,84 @@
+"""The `coauthor` command: one group, each command calls one library function."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from coauthor import pipeline
+from coauthor.errors import CoauthorError
+from coauthor.settings import Settings, load_settings
+
+
+class _Group(click.Group):
+    """Print CoauthorError messages without a traceback, with their own exit code."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except CoauthorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Overrides COAUTHOR_DATA_DIR.")
+@click.option("--peers", help="Comma-separated ISO codes; overrides COAUTHOR_PEERS.")
+@click.option("-v", "--verbose", count=True, help="-v info, -vv debug.")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, peers: str | None, verbose: int) -> None:
+    """coauthor: OpenAlex → international co-authorship indicators."""
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(message)s")
+    ctx.obj = {"data_dir": data_dir, "peers": peers}
+
+
+def settings_from(ctx: click.Context, **extra) -> Settings:
+    obj = ctx.find_root().obj or {}
+    return load_settings(data_dir=obj.get("data_dir"), peers=obj.get("peers"), **extra)
+
+
+@main.group()
+def ingest() -> None:
+    """Land OpenAlex works in the landing zone."""
+
+
+@ingest.command("snapshot")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def ingest_snapshot(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Land works files: JSON Lines (.jsonl, .gz), snapshot works/ folders, API pages, arrays."""
+    settings = settings_from(ctx)
+    result = pipeline.ingest_snapshot(settings, paths)
+    for f in result.landed:
+        click.echo(f"landed {f.records:>9,} records  {f.origin}")
+    for s in result.skipped:
+        click.echo(f"skipped (already landed, same checksum)  {s}")
+    click.echo(f"{len(result.landed)} file(s), {result.records:,} records → {settings.landing_dir}")
+
+
+@main.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Rebuild the marts from the landing zone and publish the database atomically."""
+    settings = settings_from(ctx)
+    result = pipeline.build(settings)
+    _echo_build(result)
+
+
+def _echo_build(result) -> None:
+    click.echo(
+        f"built {result.works_in_universe:,} works in the universe from "
+        f"{result.works_landed_records:,} landed records in {result.seconds:.1f}s"
+    )
+    if result.quarantined:
+        parts = ", ".join(f"{n} {reason}" for reason, n in result.quarantined.items())
+        click.echo(f"quarantined: {parts} (see table quarantine)")
+    click.echo(f"database: {result.database}")
+
+
+def run_cli() -> None:  # pragma: no cover - console entry for `python -m coauthor`
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Typed settings from COAUTHOR_* environment variables and an optional TOML file.
+
+Defaults work offline. The API key is read from the environment only and held as a SecretStr
+so it never lands in logs, reprs, the manifest or the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from coauthor.errors import ConfigError
+
+DEFAULT_PEERS = ("JP", "US", "CN", "GB", "DE", "FR", "KR")
+_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def split_codes(value: Any) -> list[str]:
+    """Accept 'JP,US' or a list; upper-case and strip."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(v).strip().upper() for v in value if str(v).strip()]
+
+
+class Settings(BaseSettings):
+    """Everything a run needs; one object, built once per command."""
+
+    model_config = SettingsConfigDict(env_prefix="COAUTHOR_", extra="forbid")
+
+    data_dir: Path = Field(Path("data"), description="Landing zone, database and builds.")
+    reports_dir: Path = Field(Path("reports"), description="Where charts and reports go.")
+    peers: Annotated[list[str], NoDecode] = Field(list(DEFAULT_PEERS))
+    focus_country: str = "JP"
+    base_year: int = 2010
+    types: Annotated[list[str], NoDecode] = Field(["article", "review"])
+    include_retracted: bool = False
+    include_paratext: bool = False
+    harmonise_cn: bool = Field(False, description="Merge HK and MO into CN, as CWTS does.")
+    openalex_url: str = "https://api.openalex.org"
+    openalex_api_key: SecretStr | None = None
+    per_page: int = Field(100, ge=1, le=200)
+    max_workers: int = Field(4, ge=1, le=64)
+    rate_limit_rps: float = Field(10.0, gt=0, le=100)
+    keep_versions: int = Field(5, ge=1)
+    chart_langs: Annotated[list[str], NoDecode] = Field(["ja", "en"])
+
+    @field_validator("peers", mode="before")
+    @classmethod
+    def _peers(cls, value: Any) -> list[str]:
+        codes = split_codes(value)
+        bad = [c for c in codes if not _CODE.match(c)]
+        if bad:
+            raise ValueError(f"not ISO alpha-2 country codes: {', '.join(bad)}")
+        return codes
+
+    @field_validator("types", "chart_langs", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> list[str]:
+        if isinstance(value, str):
+            value = value.split(",")
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    @field_validator("focus_country", mode="before")
+    @classmethod
+    def _focus(cls, value: Any) -> str:
+        code = str(value).strip().upper()
+        if not _CODE.match(code):
+            raise ValueError(f"not an ISO alpha-2 country code: {value!r}")
+        return code
+
+    @property
+    def db_path(self) -> Path:
+        """The published database analysts open read-only."""
+        return self.data_dir / "coauthor.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    def api_key(self) -> str | None:
+        """The key for outgoing requests only; never log or store the return value."""
+        return self.openalex_api_key.get_secret_value() if self.openalex_api_key else None
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings safe to write to manifests and reports (the key is reduced to set/unset)."""
+        data = self.model_dump(mode="json", exclude={"openalex_api_key"})
+        data["openalex_api_key"] = "set" if self.openalex_api_key else "unset"
+        return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings: COAUTHOR_CONFIG (TOML) < environment < explicit overrides."""
+    file_values: dict[str, Any] = {}
+    config = os.environ.get("COAUTHOR_CONFIG")
+    if config:
+        path = Path(config)
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8")).get("coauthor", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"COAUTHOR_CONFIG={config}: cannot read TOML ({exc})") from None
+        if "openalex_api_key" in file_values:
+            raise ConfigError(
+                f"{config}: remove openalex_api_key; set COAUTHOR_OPENALEX_API_KEY in the "
+                "environment instead (secrets are never read from files)"
+            )
+    env_names = {f"COAUTHOR_{k.upper()}" for k in Settings.model_fields}
+    for key in list(file_values):
+        if f"COAUTHOR_{key.upper()}" in os.environ and f"COAUTHOR_{key.upper()}" in env_names:
+            file_values.pop(key)  # the environment wins over the file
+    values = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"COAUTHOR_{name.upper()}: {err['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
