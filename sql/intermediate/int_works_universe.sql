@@ -26,7 +26,8 @@ typed as (
 final as (
     select *
     from typed
-    where list_contains(getvariable('universe_types'), type)
+    where (list_contains(getvariable('universe_types'), '*')
+            or list_contains(getvariable('universe_types'), type))
         and (getvariable('include_retracted') or not is_retracted)
         and (getvariable('include_paratext') or not is_paratext)
 )

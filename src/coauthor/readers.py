@@ -251,9 +251,7 @@ def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
             [str(src)],
         ).fetchone()
     except duckdb.Error as exc:
-        raise InputFormatError(
-            src, _bad_json_line(src), f"not valid JSON ({_first_line(exc)})"
-        ) from None
+        raise InputFormatError(src, _bad_json_line(src), _describe(exc)) from None
     if kind is None:
         query = "select null where false"
     elif kind[1]:
@@ -313,7 +311,7 @@ def validate_works_file(path: Path, origin: Path) -> int:
     try:
         n, bad_kind, other, not_work, other_id = con.execute(sql, [str(path)]).fetchone()  # type: ignore[misc]
     except duckdb.Error as exc:
-        raise InputFormatError(origin, _bad_json_line(path), _first_line(exc)) from None
+        raise InputFormatError(origin, _bad_json_line(path), _describe(exc)) from None
     finally:
         con.close()
     if bad_kind:
@@ -330,8 +328,15 @@ def validate_works_file(path: Path, origin: Path) -> int:
     return int(n)
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0]
+def _describe(exc: BaseException) -> str:
+    """DuckDB's parse errors, reworded without the temp file's name."""
+    text = str(exc)
+    if "GZIP" in text.upper() or "gzip" in text:
+        return "the gzip stream ends early or is corrupt (an incomplete download?)"
+    if "Malformed JSON" in text or "JSON" in text:
+        reason = text.rsplit(":", 1)[-1].strip().rstrip(".") or "malformed"
+        return f"not valid JSON ({reason})"
+    return text.strip().splitlines()[0]
 
 
 def _bad_json_line(path: Path) -> int | None:
