@@ -14,7 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VALID = {row["country"] for row in csv.DictReader(open(ROOT / "sql/seeds/countries.csv"))}
+with open(ROOT / "sql/seeds/countries.csv") as _fh:
+    VALID = {row["country"] for row in csv.DictReader(_fh)}
 LEGACY = {"journal-article": "article", "proceedings-article": "article"}
 
 

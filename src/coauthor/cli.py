@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from coauthor import pipeline
-from coauthor.errors import CoauthorError
+from coauthor.errors import BudgetExhausted, CoauthorError
 from coauthor.settings import Settings, load_settings
 
 
@@ -58,6 +58,70 @@ def ingest_snapshot(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     for s in result.skipped:
         click.echo(f"skipped (already landed, same checksum)  {s}")
     click.echo(f"{len(result.landed)} file(s), {result.records:,} records → {settings.landing_dir}")
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@ingest.command("api")
+@click.option("--countries", required=True, help="Comma-separated ISO codes, e.g. JP,US,CN.")
+@click.option("--years", required=True, help="FIRST-LAST or YEAR, e.g. 2000-2025.")
+@click.option("--since", help="Only works updated since this date (from_updated_date).")
+@click.option("--max-calls", type=click.IntRange(min=1), help="Stop cleanly after N API calls.")
+@click.option("--per-page", type=click.IntRange(1, 200), help="Overrides COAUTHOR_PER_PAGE.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Overrides COAUTHOR_MAX_WORKERS.")
+@click.pass_context
+def ingest_api(
+    ctx: click.Context,
+    countries: str,
+    years: str,
+    since: str | None,
+    max_calls: int | None,
+    per_page: int | None,
+    workers: int | None,
+) -> None:
+    """Harvest works from the OpenAlex API into the landing zone (resumable)."""
+    from coauthor.openalex import harvest
+
+    settings = settings_from(ctx, per_page=per_page, max_workers=workers)
+    codes = harvest.parse_countries(countries)
+    span = harvest.parse_years(years)
+    day = harvest.parse_since(since)
+    result = harvest.harvest_works(settings, codes, span, day, max_calls, echo=_echo_err)
+    click.echo(
+        f"{result.status}: {result.works:,} works in {result.pages:,} pages, "
+        f"{result.calls:,} calls, {result.slices_done}/{result.slices_total} slices, "
+        f"{result.seconds:.1f}s" + (f", retried faults {result.faults}" if result.faults else "")
+    )
+    if result.status == "budget":
+        click.echo(
+            f"the daily budget is spent; it resets at {result.resets_at}. Run the same "
+            "command then to continue.",
+            err=True,
+        )
+        ctx.exit(BudgetExhausted.exit_code)
+    if result.status == "max_calls":
+        click.echo("stopped at --max-calls; run the same command again to continue.", err=True)
+
+
+@ingest.command("counts")
+@click.option("--countries", required=True, help="Comma-separated ISO codes, e.g. JP,US,CN.")
+@click.option("--years", required=True, help="FIRST-LAST or YEAR, e.g. 2000-2025.")
+@click.option("--max-calls", type=click.IntRange(min=1), help="Stop cleanly after N API calls.")
+@click.pass_context
+def ingest_counts(ctx: click.Context, countries: str, years: str, max_calls: int | None) -> None:
+    """National totals and partner counts via group_by: a few calls per country and year."""
+    from coauthor.openalex import counts, harvest
+
+    settings = settings_from(ctx)
+    codes = harvest.parse_countries(countries)
+    span = harvest.parse_years(years)
+    result = counts.fetch_counts(settings, codes, span, max_calls, echo=_echo_err)
+    click.echo(
+        f"counts: {result.countries_done}/{result.countries_total} countries, "
+        f"{result.rows:,} rows, {result.calls:,} calls; run `coauthor build` to update the marts"
+    )
 
 
 @main.command()

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 from coauthor.errors import LandingError
 
 log = logging.getLogger("coauthor")
+AREAS = ("works", "counts")
 
 SCHEMA = """
 create table if not exists files (
@@ -191,10 +192,13 @@ class LandingZone:
         slice_: str | None = None,
         seq: int | None = None,
         checkpoint: Checkpoint | None = None,
+        area: str = "works",
     ) -> LandedFile:
-        """Move a flushed temp file into works/ and record it (and a checkpoint) atomically."""
+        """Move a flushed temp file into works/ (or counts/) and record it atomically."""
+        if area not in AREAS:
+            raise LandingError(f"unknown landing area {area!r}")
         subdir = f"source={source}" + (f"/{_safe(slice_)}" if slice_ else "")
-        rel = Path("works") / subdir / f"{_stamp()}-{_safe(name)}"
+        rel = Path(area) / subdir / f"{_stamp()}-{_safe(name)}"
         final = self.root / rel
         final.parent.mkdir(parents=True, exist_ok=True)
         self.sync_file(tmp)
@@ -264,15 +268,15 @@ class LandingZone:
         return fixed
 
     # -- queries ----------------------------------------------------------------------------
-    def landed_files(self, source: str | None = None) -> list[LandedFile]:
+    def landed_files(self, source: str | None = None, area: str = "works") -> list[LandedFile]:
         sql = (
             "select file_id, path, source, origin, sha256, records, bytes from files"
-            " where state = 'landed'"
+            " where state = 'landed' and path like ?"
         )
-        args: tuple[Any, ...] = ()
+        args: tuple[Any, ...] = (f"{area}/%",)
         if source:
             sql += " and source = ?"
-            args = (source,)
+            args = (*args, source)
         with self._lock:
             rows = self._db.execute(sql + " order by file_id", args).fetchall()
         return [LandedFile(r[0], self.root / r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
@@ -290,7 +294,8 @@ class LandingZone:
         """Checksums of every landed file; returns the paths that do not match."""
         return [
             str(f.path)
-            for f in self.landed_files()
+            for area in AREAS
+            for f in self.landed_files(area=area)
             if not f.path.exists() or file_sha256(f.path) != f.sha256
         ]
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     per_page: int = Field(100, ge=1, le=200)
     max_workers: int = Field(4, ge=1, le=64)
     rate_limit_rps: float = Field(10.0, gt=0, le=100)
+    http_timeout_s: float = Field(60.0, gt=0, description="Read timeout of one API call.")
+    max_retries: int = Field(8, ge=0, description="Retries of one API call before giving up.")
+    retry_backoff_s: float = Field(0.5, ge=0, description="Base of the exponential backoff.")
     keep_versions: int = Field(5, ge=1)
     chart_langs: Annotated[list[str], NoDecode] = Field(["ja", "en"])
 

@@ -11,6 +11,7 @@ never see a half-built database and a reader never blocks the build.
 from __future__ import annotations
 
 import graphlib
+import gzip
 import json
 import logging
 import os
@@ -133,10 +134,25 @@ def run_order(models: dict[str, Model]) -> list[str]:
         raise BuildError(f"SQL models read each other in a cycle: {exc.args[1]}") from None
 
 
-def set_variables(con: duckdb.DuckDBPyConnection, settings: Settings, files: list[str]) -> None:
+def _empty_jsonl(folder: Path) -> Path:
+    """read_json needs at least one file; an empty one stands in when an area has none."""
+    path = folder / ".empty.jsonl.gz"
+    if not path.exists():
+        with gzip.open(path, "wb"):
+            pass
+    return path
+
+
+def set_variables(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    works_files: list[str],
+    counts_files: list[str],
+) -> None:
     """Values the models read with getvariable(); the same settings Python uses."""
     values: dict[str, Any] = {
-        "landing_works_files": files,
+        "landing_works_files": works_files,
+        "landing_counts_files": counts_files,
         "universe_types": list(settings.types),
         "include_retracted": settings.include_retracted,
         "include_paratext": settings.include_paratext,
@@ -229,7 +245,8 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
     started = time.perf_counter()
     with LandingZone(settings.landing_dir) as zone:
         landed = zone.landed_files()
-    if not landed:
+        counts = zone.landed_files(area="counts")
+    if not landed and not counts:
         raise CoauthorError(
             f"nothing is landed in {settings.landing_dir}: run `coauthor ingest snapshot PATH`, "
             "`coauthor ingest api ...` or `coauthor run` first"
@@ -242,13 +259,20 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
     models = discover_models()
     con = duckdb.connect(str(tmp))
     try:
-        set_variables(con, settings, [str(f.path) for f in landed])
+        placeholder = _empty_jsonl(builds)
+        set_variables(
+            con,
+            settings,
+            [str(f.path) for f in landed] or [str(placeholder)],
+            [str(f.path) for f in counts] or [str(placeholder)],
+        )
         load_seeds(con)
         timings = run_models(con, models)
         failures = check_models(con, models)
         if failures:
             raise BuildError("key checks failed: " + "; ".join(failures))
         summary = _summarise(con, settings, landed_records=sum(f.records for f in landed))
+        summary["landed_count_rows"] = sum(f.records for f in counts)
         con.execute("checkpoint")
     except BaseException:
         con.close()
