@@ -133,6 +133,67 @@ def build(ctx: click.Context) -> None:
     _echo_build(result)
 
 
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), help="Folder (default reports/charts).")
+@click.option("--lang", type=click.Choice(["ja", "en", "both"]), default="both")
+@click.pass_context
+def charts(ctx: click.Context, out: Path | None, lang: str) -> None:
+    """Draw the indicator charts (PNG, SVG, PDF) and their CSV from the published database."""
+    from coauthor import report
+
+    langs = ["ja", "en"] if lang == "both" else [lang]
+    result = report.render_charts(settings_from(ctx, chart_langs=langs), out)
+    click.echo(f"{len(result.files)} chart files → {result.out_dir}")
+    if result.synthetic:
+        click.echo("note: the database holds synthetic sample data; the charts say so")
+
+
+@main.command()
+@click.option("--sample/--no-sample", default=None, help="Land the bundled sample (offline).")
+@click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path),
+              help="Also ingest these files or folders (repeatable).")
+@click.option("--harvest/--no-harvest", "run_harvest", default=None,
+              help="Harvest the API incrementally (needs COAUTHOR_OPENALEX_API_KEY).")
+@click.option("--counts/--no-counts", "run_counts", default=None, help="Fetch counts mode.")
+@click.option("--charts-dir", type=click.Path(path_type=Path))
+@click.pass_context
+def run(
+    ctx: click.Context,
+    sample: bool | None,
+    inputs: tuple[Path, ...],
+    run_harvest: bool | None,
+    run_counts: bool | None,
+    charts_dir: Path | None,
+) -> None:
+    """Ingest (as configured) → build → quality gates → publish → charts: the nightly flow."""
+    from coauthor.flows import nightly
+
+    settings = settings_from(ctx)
+    summary = nightly(
+        data_dir=str(settings.data_dir),
+        sample=sample,
+        inputs=[str(p) for p in inputs] or None,
+        run_harvest=run_harvest,
+        run_counts=run_counts,
+        charts_dir=str(charts_dir) if charts_dir else None,
+    )
+    b = summary["build"]
+    click.echo("")
+    click.echo(
+        f"built {b['works_in_universe']:,} works in the universe from "
+        f"{b['works_landed_records']:,} landed records in {b['seconds']:.1f}s"
+    )
+    if b["quarantined"]:
+        parts = ", ".join(f"{n} {reason}" for reason, n in b["quarantined"].items())
+        click.echo(f"quarantined: {parts} (table quarantine)")
+    click.echo(f"database: {Path(summary['database']).resolve()}")
+    click.echo(f"charts:   {Path(summary['charts']['out_dir']).resolve()}")
+    if summary.get("report"):
+        click.echo(f"report:   {Path(summary['report']).resolve()}")
+    if summary["charts"]["synthetic"]:
+        click.echo("note: the sample includes a synthetic corpus; every chart says so on its face")
+
+
 def _echo_build(result) -> None:
     click.echo(
         f"built {result.works_in_universe:,} works in the universe from "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from coauthor import readers, warehouse
@@ -15,7 +14,7 @@ from coauthor.sample.synthetic import write_corpus
 from coauthor.settings import Settings
 
 log = logging.getLogger("coauthor")
-SYNTHETIC_SCALE = 0.25
+SYNTHETIC_SCALE = 0.4
 
 
 def ingest_snapshot(settings: Settings, paths: Iterable[Path]) -> readers.IngestResult:
@@ -43,12 +42,44 @@ def build(settings: Settings) -> warehouse.BuildResult:
     return warehouse.build(settings)
 
 
-@dataclass
-class RunResult:
-    """Where everything a run produced is."""
+def quality_gates(settings: Settings, build_path: Path) -> list[str]:
+    """Compare a new build with the published database; raise QualityGateFailed on a jump."""
+    import duckdb
 
-    ingest: readers.IngestResult
-    build: warehouse.BuildResult
-    charts: list[Path]
-    charts_dir: Path
-    report: Path | None
+    from coauthor.errors import QualityGateFailed
+
+    if not settings.db_path.exists():
+        return ["first build: nothing published to compare with"]
+    focus = settings.focus_country
+    sql_focus = "select coalesce(sum(works_whole), 0) from country_year where country = ?"
+    sql_dq = (
+        "select coalesce(sum(works_no_country) / nullif(sum(works_in_universe), 0), 0)"
+        " from data_quality_year"
+    )
+    with duckdb.connect(str(build_path), read_only=True) as new, warehouse.connect_readonly(
+        settings
+    ) as old:
+        before, after = (c.execute(sql_focus, [focus]).fetchall()[0][0] for c in (old, new))
+        dq_before, dq_after = (c.execute(sql_dq).fetchall()[0][0] for c in (old, new))
+    notes, failures = [], []
+    if before:
+        drop = 100 * (before - after) / before
+        notes.append(f"{focus} works {before:,} → {after:,} ({-drop:+.1f}%)")
+        if drop > settings.gate_max_drop_pct:
+            failures.append(
+                f"{focus} works dropped {drop:.1f}% ({before:,} → {after:,}), more than "
+                f"COAUTHOR_GATE_MAX_DROP_PCT={settings.gate_max_drop_pct}"
+            )
+    jump = 100 * (dq_after - dq_before)
+    notes.append(f"share with no country {100 * dq_before:.1f}% → {100 * dq_after:.1f}%")
+    if jump > settings.gate_max_no_country_jump_pp:
+        failures.append(
+            f"share of works with no country rose {jump:.1f} points, more than "
+            f"COAUTHOR_GATE_MAX_NO_COUNTRY_JUMP_PP={settings.gate_max_no_country_jump_pp}"
+        )
+    if failures:
+        raise QualityGateFailed(
+            "quality gate failed, nothing published: " + "; ".join(failures)
+            + f". The build is kept at {build_path} for inspection."
+        )
+    return notes

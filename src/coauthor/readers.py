@@ -245,11 +245,12 @@ def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
     """An API page, a JSON array or a single work → one minified work per line (DuckDB parses)."""
     con = duckdb.connect()
     try:
-        kind = con.execute(
+        first = con.execute(
             "select json_type(json), json_exists(json, '$.results')"
             " from read_json_objects(?, format='auto', maximum_object_size=1073741824) limit 1",
             [str(src)],
-        ).fetchone()
+        ).fetchall()
+        kind = first[0] if first else None
     except duckdb.Error as exc:
         raise InputFormatError(src, _bad_json_line(src), _describe(exc)) from None
     if kind is None:
@@ -309,7 +310,7 @@ def validate_works_file(path: Path, origin: Path) -> int:
         from classified
     """
     try:
-        n, bad_kind, other, not_work, other_id = con.execute(sql, [str(path)]).fetchone()  # type: ignore[misc]
+        n, bad_kind, other, not_work, other_id = con.execute(sql, [str(path)]).fetchall()[0]  # type: ignore[misc]
     except duckdb.Error as exc:
         raise InputFormatError(origin, _bad_json_line(path), _describe(exc)) from None
     finally:

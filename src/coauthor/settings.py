@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     peers: Annotated[list[str], NoDecode] = Field(list(DEFAULT_PEERS))
     focus_country: str = "JP"
     base_year: int = 2010
+    moving_average: int = Field(3, ge=1, le=9, description="Years in chart moving averages.")
     types: Annotated[list[str], NoDecode] = Field(["article", "review"])
     include_retracted: bool = False
     include_paratext: bool = False
@@ -53,6 +54,16 @@ class Settings(BaseSettings):
     max_retries: int = Field(8, ge=0, description="Retries of one API call before giving up.")
     retry_backoff_s: float = Field(0.5, ge=0, description="Base of the exponential backoff.")
     keep_versions: int = Field(5, ge=1)
+    run_sample: bool | None = Field(
+        None, description="`coauthor run` lands the bundled sample (default: when nothing else is set)."
+    )
+    run_inputs: Annotated[list[Path], NoDecode] = Field([], description="Files `run` ingests.")
+    run_harvest: bool = Field(False, description="`run` harvests the API incrementally.")
+    run_counts: bool = Field(False, description="`run` fetches counts mode totals.")
+    harvest_countries: Annotated[list[str], NoDecode] = Field([], description="Default: peers.")
+    harvest_years: str = Field("", description="FIRST-LAST; default 2000 to this year.")
+    gate_max_drop_pct: float = Field(20.0, ge=0, description="Fail if focus works drop more.")
+    gate_max_no_country_jump_pp: float = Field(10.0, ge=0, description="Fail if this jumps more.")
     chart_langs: Annotated[list[str], NoDecode] = Field(["ja", "en"])
 
     @field_validator("peers", mode="before")
@@ -63,6 +74,18 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"not ISO alpha-2 country codes: {', '.join(bad)}")
         return codes
+
+    @field_validator("harvest_countries", mode="before")
+    @classmethod
+    def _harvest_countries(cls, value: Any) -> list[str]:
+        return cls._peers(value)
+
+    @field_validator("run_inputs", mode="before")
+    @classmethod
+    def _paths(cls, value: Any) -> list[Path]:
+        if isinstance(value, str):
+            value = value.split(",")
+        return [Path(str(v).strip()) for v in value if str(v).strip()]
 
     @field_validator("types", "chart_langs", mode="before")
     @classmethod

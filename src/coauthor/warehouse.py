@@ -214,13 +214,13 @@ def check_models(con: duckdb.DuckDBPyConnection, models: dict[str, Model]) -> li
             dupes = con.execute(
                 f"select count(*) from (select {cols} from {model.name} group by all"
                 " having count(*) > 1)"
-            ).fetchone()[0]  # type: ignore[index]
+            ).fetchall()[0][0]  # type: ignore[index]
             if dupes:
                 failures.append(f"{model.name}: {dupes} duplicate key(s) on ({cols})")
         for col in model.not_null:
             nulls = con.execute(
                 f"select count(*) from {model.name} where {col} is null"
-            ).fetchone()[0]  # type: ignore[index]
+            ).fetchall()[0][0]  # type: ignore[index]
             if nulls:
                 failures.append(f"{model.name}.{col}: {nulls} null value(s)")
     return failures
@@ -258,6 +258,7 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
     tmp = builds / f".building-{stamp}.duckdb"
     models = discover_models()
     con = duckdb.connect(str(tmp))
+    con.execute("set enable_progress_bar = false")
     try:
         placeholder = _empty_jsonl(builds)
         set_variables(
@@ -297,16 +298,16 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, settings: Settings, landed_records: int) -> dict:
-    works = con.execute("select count(*) from int_works_universe").fetchone()[0]  # type: ignore[index]
+    works = con.execute("select count(*) from int_works_universe").fetchall()[0][0]  # type: ignore[index]
     quarantined = dict(
         con.execute("select reason, count(*) from quarantine group by 1 order by 1").fetchall()
     )
     data_date = con.execute(
         "select max(updated_at)::date::varchar from int_works_latest"
-    ).fetchone()[0]  # type: ignore[index]
+    ).fetchall()[0][0]  # type: ignore[index]
     synthetic = con.execute(
         "select count(*) filter (where is_synthetic), count(*) from int_works_universe"
-    ).fetchone()
+    ).fetchall()[0]
     meta = {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_date": data_date,
@@ -367,4 +368,6 @@ def connect_readonly(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise CoauthorError(
             f"{settings.db_path} does not exist yet: run `coauthor build` (or `coauthor run`)"
         )
-    return duckdb.connect(str(settings.db_path), read_only=True)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    con.execute("set enable_progress_bar = false")
+    return con

@@ -18,7 +18,7 @@ from pathlib import Path
 # country: (works per year in 2000 at scale 1, yearly growth of all works, international share
 # in 2000, yearly change of that share in percentage points)
 PROFILES: dict[str, tuple[float, float, float, float]] = {
-    "JP": (260, 1.002, 0.17, 0.45),
+    "JP": (260, 1.002, 0.15, 0.30),
     "US": (900, 1.020, 0.22, 0.85),
     "CN": (200, 1.120, 0.16, 0.20),
     "GB": (260, 1.025, 0.38, 1.20),

@@ -1,0 +1,153 @@
+"""Prefect flows: the nightly run and `coauthor run` are the same flow, so there is one path.
+
+Tasks are thin: each calls one plain function of coauthor. Flow parameters are plain options,
+never the settings object, so the API key is never stored in Prefect's database; every task
+loads the settings from the environment itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from coauthor import pipeline, report, warehouse
+from coauthor.errors import BudgetExhausted, CallLimitReached, ConfigError, QualityGateFailed
+from coauthor.landing import LandingZone
+from coauthor.settings import Settings, load_settings
+
+log = logging.getLogger("coauthor")
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry what may pass on its own; never a spent budget, a call limit or a bad setting."""
+    try:
+        state.result()
+    except (BudgetExhausted, CallLimitReached, ConfigError):
+        return False
+    except Exception:  # noqa: BLE001 - anything else may be transient
+        return True
+    return True
+
+
+RETRIES = {"retries": 3, "retry_delay_seconds": [2, 10, 30], "retry_condition_fn": _transient}
+
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    return load_settings(**overrides)
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_sample(overrides: dict[str, Any]) -> int:
+    """Land the bundled sample (real records and the synthetic corpus)."""
+    return pipeline.ingest_sample(_settings(overrides)).records
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_files(overrides: dict[str, Any], paths: list[str]) -> int:
+    """Land configured files; identical files landed before are skipped."""
+    return pipeline.ingest_snapshot(_settings(overrides), [Path(p) for p in paths]).records
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def harvest(overrides: dict[str, Any], since: str | None) -> dict[str, Any]:
+    """Incremental API harvest; resumes from checkpoints on retry."""
+    from coauthor.openalex.harvest import harvest_works, parse_countries, parse_years
+
+    settings = _settings(overrides)
+    countries = parse_countries(settings.harvest_countries or settings.peers)
+    years = parse_years(settings.harvest_years or f"2000-{date.today().year}")
+    with LandingZone(settings.landing_dir) as zone:
+        since = since or zone.get_state("last_harvest_success")
+    result = harvest_works(settings, countries, years, since)
+    return asdict(result)
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def counts(overrides: dict[str, Any]) -> int:
+    """Counts mode totals for the peer set."""
+    from coauthor.openalex.counts import fetch_counts
+    from coauthor.openalex.harvest import parse_countries, parse_years
+
+    settings = _settings(overrides)
+    countries = parse_countries(settings.harvest_countries or settings.peers)
+    years = parse_years(settings.harvest_years or f"2000-{date.today().year}")
+    return fetch_counts(settings, countries, years).rows
+
+
+@task(cache_policy=NO_CACHE)
+def build(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Build every model into a new database file (not yet published)."""
+    result = warehouse.build(_settings(overrides), publish_after=False)
+    out = asdict(result)
+    return {k: str(v) if isinstance(v, Path) else v for k, v in out.items()}
+
+
+@task(cache_policy=NO_CACHE)
+def quality_gates(overrides: dict[str, Any], build_path: str) -> list[str]:
+    """Compare the new build with the published one; raise with the reasons if a gate fails."""
+    return pipeline.quality_gates(_settings(overrides), Path(build_path))
+
+
+@task(cache_policy=NO_CACHE)
+def publish(overrides: dict[str, Any], build_path: str) -> str:
+    """Switch analysts to the new database with one atomic rename."""
+    return str(warehouse.publish(_settings(overrides), Path(build_path)))
+
+
+@task(cache_policy=NO_CACHE)
+def charts(overrides: dict[str, Any], out_dir: str | None) -> dict[str, Any]:
+    """Draw the charts from the published database."""
+    result = report.render_charts(_settings(overrides), Path(out_dir) if out_dir else None)
+    return {"out_dir": str(result.out_dir), "files": [str(f) for f in result.files],
+            "synthetic": result.synthetic}
+
+
+@flow(name="coauthor-nightly", log_prints=True)
+def nightly(
+    data_dir: str | None = None,
+    sample: bool | None = None,
+    inputs: list[str] | None = None,
+    run_harvest: bool | None = None,
+    run_counts: bool | None = None,
+    since: str | None = None,
+    charts_dir: str | None = None,
+) -> dict[str, Any]:
+    """Ingest (as configured) → build → quality gates → publish → charts."""
+    overrides: dict[str, Any] = {"data_dir": data_dir} if data_dir else {}
+    settings = _settings(overrides)
+    inputs = inputs if inputs is not None else [str(p) for p in settings.run_inputs]
+    do_harvest = settings.run_harvest if run_harvest is None else run_harvest
+    do_counts = settings.run_counts if run_counts is None else run_counts
+    if sample is None:
+        sample = settings.run_sample
+    if sample is None:
+        sample = not (inputs or do_harvest or do_counts)
+    summary: dict[str, Any] = {"ingested": {}}
+    if sample:
+        summary["ingested"]["sample"] = ingest_sample(overrides)
+    if inputs:
+        summary["ingested"]["files"] = ingest_files(overrides, inputs)
+    if do_counts:
+        summary["ingested"]["counts_rows"] = counts(overrides)
+    if do_harvest:
+        try:
+            summary["harvest"] = harvest(overrides, since)
+        except BudgetExhausted as exc:  # build what is landed; the next night continues
+            summary["harvest"] = {"status": "budget", "message": str(exc)}
+    built = build(overrides)
+    summary["build"] = built
+    quality_gates(overrides, built["build_path"])
+    summary["database"] = publish(overrides, built["build_path"])
+    summary["charts"] = charts(overrides, charts_dir)
+    log.info("run summary: %s", json.dumps(summary, default=str)[:2000])
+    return summary
+
+
+__all__ = ["QualityGateFailed", "nightly"]
