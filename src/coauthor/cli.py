@@ -150,10 +150,19 @@ def charts(ctx: click.Context, out: Path | None, lang: str) -> None:
 
 @main.command()
 @click.option("--sample/--no-sample", default=None, help="Land the bundled sample (offline).")
-@click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path),
-              help="Also ingest these files or folders (repeatable).")
-@click.option("--harvest/--no-harvest", "run_harvest", default=None,
-              help="Harvest the API incrementally (needs COAUTHOR_OPENALEX_API_KEY).")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also ingest these files or folders (repeatable).",
+)
+@click.option(
+    "--harvest/--no-harvest",
+    "run_harvest",
+    default=None,
+    help="Harvest the API incrementally (needs COAUTHOR_OPENALEX_API_KEY).",
+)
 @click.option("--counts/--no-counts", "run_counts", default=None, help="Fetch counts mode.")
 @click.option("--charts-dir", type=click.Path(path_type=Path))
 @click.pass_context
@@ -192,6 +201,84 @@ def run(
         click.echo(f"report:   {Path(summary['report']).resolve()}")
     if summary["charts"]["synthetic"]:
         click.echo("note: the sample includes a synthetic corpus; every chart says so on its face")
+
+
+@main.command()
+@click.option("--steps", default=1, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def rollback(ctx: click.Context, steps: int) -> None:
+    """Publish an earlier build again (the newest COAUTHOR_KEEP_VERSIONS are kept)."""
+    from coauthor import warehouse
+
+    build = warehouse.rollback(settings_from(ctx), steps)
+    click.echo(f"published {build.name} again as {settings_from(ctx).db_path}")
+
+
+@main.command()
+@click.option("--cron", help="Overrides COAUTHOR_SCHEDULE_CRON (default 0 3 * * *).")
+@click.pass_context
+def serve(ctx: click.Context, cron: str | None) -> None:
+    """Run the nightly flow on its schedule in this process (Prefect's local mode)."""
+    from prefect.schedules import Cron
+
+    from coauthor.flows import nightly
+
+    settings = settings_from(ctx)
+    schedule = Cron(cron or settings.schedule_cron, timezone=settings.schedule_timezone)
+    click.echo(f"serving coauthor-nightly at '{schedule.cron}' {settings.schedule_timezone}")
+    nightly.serve(
+        name="coauthor-nightly",
+        schedules=[schedule],
+        parameters={"data_dir": str(settings.data_dir.resolve())},
+    )
+
+
+@main.command()
+@click.argument("snapshot", type=click.Path(exists=True, path_type=Path))
+@click.option("--dask", "dask_address", help="Dask scheduler address, e.g. tcp://host:8786.")
+@click.pass_context
+def backfill(ctx: click.Context, snapshot: Path, dask_address: str | None) -> None:
+    """Rebuild from a synced OpenAlex snapshot works/ folder, in parallel (Dask if given)."""
+    from coauthor.flows import backfill_with_runner
+
+    settings = settings_from(ctx)
+    summary = backfill_with_runner(str(snapshot), dask_address, data_dir=str(settings.data_dir))
+    click.echo(f"{summary['parts']} part(s) normalized; database: {summary.get('database')}")
+
+
+@main.command("sql")
+@click.argument("query")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "parquet"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Write here (needed for parquet).")
+@click.pass_context
+def sql_command(ctx: click.Context, query: str, fmt: str, out: Path | None) -> None:
+    """Run one read-only query on the published database (no writes, no file access)."""
+    from coauthor import analyst
+
+    settings = settings_from(ctx)
+    if fmt == "parquet" and out is None:
+        raise click.UsageError("--format parquet needs --out FILE")
+    result = analyst.run_query(settings, query)
+    text = analyst.render(result, fmt, out)
+    if text is not None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"{result.height:,} rows → {out}", err=True)
+
+
+@main.command()
+@click.pass_context
+def quality(ctx: click.Context) -> None:
+    """Per year: universe works, works with no country, truncated authorships, quarantine."""
+    from coauthor import analyst
+
+    click.echo(analyst.format_quality(analyst.quality_report(settings_from(ctx))), nl=False)
 
 
 def _echo_build(result) -> None:

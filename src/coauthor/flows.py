@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from coauthor import pipeline, report, warehouse
@@ -105,8 +105,61 @@ def publish(overrides: dict[str, Any], build_path: str) -> str:
 def charts(overrides: dict[str, Any], out_dir: str | None) -> dict[str, Any]:
     """Draw the charts from the published database."""
     result = report.render_charts(_settings(overrides), Path(out_dir) if out_dir else None)
-    return {"out_dir": str(result.out_dir), "files": [str(f) for f in result.files],
-            "synthetic": result.synthetic}
+    return {
+        "out_dir": str(result.out_dir),
+        "files": [str(f) for f in result.files],
+        "synthetic": result.synthetic,
+    }
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def land_part(overrides: dict[str, Any], part: str) -> dict[str, str]:
+    """Copy one snapshot part into the landing zone (skipped when already landed)."""
+    from coauthor import readers
+
+    settings = _settings(overrides)
+    with LandingZone(settings.landing_dir) as zone:
+        landed = readers.ingest_file(zone, Path(part), source="snapshot")
+        if landed is None:
+            landed = zone.find_by_origin_sha(readers._sha256_of(Path(part)))
+    assert landed is not None
+    return {"path": str(landed.path), "sha256": landed.sha256, "records": str(landed.records)}
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def normalize_part(overrides: dict[str, Any], landed: dict[str, str]) -> str:
+    """One landed part → normalized Parquet, with DuckDB's memory capped per task."""
+    settings = _settings(overrides)
+    out = warehouse.normalized_dir(settings.landing_dir) / f"{landed['sha256']}.parquet"
+    return str(warehouse.normalize_file(Path(landed["path"]), out, settings.task_memory_limit))
+
+
+@flow(name="coauthor-backfill", log_prints=True)
+def backfill(snapshot: str, data_dir: str | None = None, publish_build: bool = True) -> dict:
+    """Full backfill from an OpenAlex snapshot works/ folder: land and normalize every part in
+    parallel (local threads, or Dask when the flow runs with a DaskTaskRunner), then build."""
+    from coauthor import readers
+
+    overrides: dict[str, Any] = {"data_dir": data_dir} if data_dir else {}
+    parts = [str(p) for p in readers.discover([Path(snapshot)])]
+    landed = land_part.map(unmapped(overrides), parts)
+    parquet = normalize_part.map(unmapped(overrides), landed).result()
+    built = build(overrides)
+    summary = {"parts": len(parts), "parquet": parquet, "build": built}
+    if publish_build:
+        summary["database"] = publish(overrides, built["build_path"])
+    return summary
+
+
+def backfill_with_runner(snapshot: str, dask_address: str | None = None, **kw: Any) -> dict:
+    """Run the backfill locally (threads) or on a Dask cluster at `dask_address`."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return backfill.with_options(task_runner=DaskTaskRunner(address=dask_address))(
+            snapshot, **kw
+        )
+    return backfill(snapshot, **kw)
 
 
 @flow(name="coauthor-nightly", log_prints=True)
@@ -143,11 +196,61 @@ def nightly(
             summary["harvest"] = {"status": "budget", "message": str(exc)}
     built = build(overrides)
     summary["build"] = built
-    quality_gates(overrides, built["build_path"])
+    gates = quality_gates(overrides, built["build_path"])
     summary["database"] = publish(overrides, built["build_path"])
     summary["charts"] = charts(overrides, charts_dir)
-    log.info("run summary: %s", json.dumps(summary, default=str)[:2000])
+    summary["gates"] = gates
+    run_summary(overrides, summary)
     return summary
 
 
-__all__ = ["QualityGateFailed", "nightly"]
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """The run summary people read in Prefect's UI (and in run_summary.md)."""
+    b = summary["build"]
+    lines = [
+        "# coauthor nightly run",
+        "",
+        f"- works in the universe: **{b['works_in_universe']:,}** "
+        f"(from {b['works_landed_records']:,} landed records; data as of {b['data_date']})",
+        f"- quarantined: {b['quarantined'] or 'none'}",
+        f"- ingested: {summary['ingested']}",
+    ]
+    if "harvest" in summary:
+        h = summary["harvest"]
+        lines.append(
+            f"- harvest: {h.get('status')} ({h.get('works', 0):,} works, "
+            f"{h.get('calls', 0):,} calls)"
+        )
+    lines += [f"- gate: {note}" for note in summary.get("gates", [])]
+    for name, value in summary.get("headline", {}).items():
+        lines.append(f"- {name}: {value}")
+    lines += [
+        f"- database: `{summary['database']}`",
+        f"- charts: `{summary['charts']['out_dir']}`",
+    ]
+    if summary.get("report"):
+        lines.append(f"- report: `{summary['report']}`")
+    if summary["charts"].get("synthetic"):
+        lines.append("- **the data includes the synthetic sample corpus**")
+    return "\n".join(lines) + "\n"
+
+
+@task(cache_policy=NO_CACHE)
+def run_summary(overrides: dict[str, Any], summary: dict[str, Any]) -> str:
+    """Headline numbers, what changed, where things are: a Prefect artifact and JSON on disk."""
+    from prefect.artifacts import create_markdown_artifact
+
+    settings = _settings(overrides)
+    summary["headline"] = pipeline.headline(settings)
+    text = summary_markdown(summary)
+    create_markdown_artifact(
+        markdown=text, key="coauthor-run-summary", description="coauthor nightly run summary"
+    )
+    out = settings.reports_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "run_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    (out / "run_summary.md").write_text(text)
+    return text
+
+
+__all__ = ["QualityGateFailed", "backfill", "backfill_with_runner", "nightly"]

@@ -15,8 +15,10 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,8 +168,13 @@ class LandingZone:
 
     # -- temp files -------------------------------------------------------------------------
     def new_tmp(self, suffix: str = ".jsonl.gz") -> Path:
-        """A fresh temp path on the same filesystem as works/, so rename is atomic."""
-        return self.tmp_dir / f"{_stamp()}-{uuid.uuid4().hex[:8]}{suffix}"
+        """A fresh temp path on the same filesystem as works/, so rename is atomic.
+
+        The name carries host and pid, so recovery in one process never removes a file another
+        live process (a parallel backfill task) is still writing.
+        """
+        owner = f"{socket.gethostname()}~{os.getpid()}"
+        return self.tmp_dir / f"{_stamp()}-{owner}-{uuid.uuid4().hex[:8]}{suffix}"
 
     @staticmethod
     def sync_file(path: Path) -> None:
@@ -259,10 +266,11 @@ class LandingZone:
                     f"temp file {tmp_rel} is intact; restore the file or delete the row"
                 )
             fixed += 1
-        pending = {r[0] for r in rows if r[2]}
+        pending = {r[2] for r in rows if r[2]}
         for tmp in self.tmp_dir.iterdir():
-            if tmp.relative_to(self.root).as_posix() not in pending and tmp.is_file():
-                tmp.unlink()
+            rel = tmp.relative_to(self.root).as_posix()
+            if rel not in pending and tmp.is_file() and _abandoned(tmp):
+                tmp.unlink(missing_ok=True)
         if fixed:
             log.warning("landing zone: completed %d interrupted file commit(s)", fixed)
         return fixed
@@ -378,6 +386,20 @@ class LandingZone:
                 fh.write(json.dumps(row) + "\n")
         os.replace(tmp, path)
         return path
+
+
+def _abandoned(tmp: Path, stale_after_s: float = 86400) -> bool:
+    """A temp file whose writer is gone: its process has exited (same host) or it is old."""
+    try:
+        host, pid = tmp.name.split("-", 2)[1].split("~")
+        if host == socket.gethostname():
+            os.kill(int(pid), 0)
+            return False  # the writer is alive
+    except ProcessLookupError:
+        return True
+    except (ValueError, IndexError, PermissionError):
+        pass
+    return time.time() - tmp.stat().st_mtime > stale_after_s
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

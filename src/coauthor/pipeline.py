@@ -56,9 +56,10 @@ def quality_gates(settings: Settings, build_path: Path) -> list[str]:
         "select coalesce(sum(works_no_country) / nullif(sum(works_in_universe), 0), 0)"
         " from data_quality_year"
     )
-    with duckdb.connect(str(build_path), read_only=True) as new, warehouse.connect_readonly(
-        settings
-    ) as old:
+    with (
+        duckdb.connect(str(build_path), read_only=True) as new,
+        warehouse.connect_readonly(settings) as old,
+    ):
         before, after = (c.execute(sql_focus, [focus]).fetchall()[0][0] for c in (old, new))
         dq_before, dq_after = (c.execute(sql_dq).fetchall()[0][0] for c in (old, new))
     notes, failures = [], []
@@ -79,7 +80,40 @@ def quality_gates(settings: Settings, build_path: Path) -> list[str]:
         )
     if failures:
         raise QualityGateFailed(
-            "quality gate failed, nothing published: " + "; ".join(failures)
+            "quality gate failed, nothing published: "
+            + "; ".join(failures)
             + f". The build is kept at {build_path} for inspection."
         )
     return notes
+
+
+def headline(settings: Settings) -> dict[str, str]:
+    """The focus country's international works and share in the last complete year, with rank."""
+    from coauthor.report import build_info, chart_years
+
+    peers = list(dict.fromkeys([settings.focus_country, *settings.peers]))
+    con = warehouse.connect_readonly(settings)
+    try:
+        year = chart_years(build_info(con).get("data_date"))[1]
+        rows = con.execute(
+            """
+            select
+                country,
+                works_international,
+                international_share,
+                rank() over (order by works_international desc) as peer_rank,
+            from country_year
+            where year = ? and list_contains(?, country)
+            """,
+            [year, peers],
+        ).fetchall()
+    finally:
+        con.close()
+    out = {}
+    for country, intl, share, rank in rows:
+        if country == settings.focus_country:
+            out[f"{country} {year}"] = (
+                f"{intl:,} internationally co-authored works ({100 * share:.1f}% of its works),"
+                f" rank {rank} of {len(rows)} in the peer set"
+            )
+    return out

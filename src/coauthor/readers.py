@@ -247,7 +247,7 @@ def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
     try:
         first = con.execute(
             "select json_type(json), json_exists(json, '$.results')"
-            " from read_json_objects(?, format='auto', maximum_object_size=1073741824) limit 1",
+            " from read_json_objects(?, format='auto', maximum_object_size=268435456) limit 1",
             [str(src)],
         ).fetchall()
         kind = first[0] if first else None
@@ -258,12 +258,12 @@ def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
     elif kind[1]:
         query = (
             "select json(unnest(json_extract(json, '$.results[*]'))) from read_json_objects(?,"
-            " format='auto', maximum_object_size=1073741824)"
+            " format='auto', maximum_object_size=268435456)"
         )
     elif kind[0] == "OBJECT":
         query = (
             "select json(json) from read_json_objects(?, format='auto',"
-            " maximum_object_size=1073741824)"
+            " maximum_object_size=268435456)"
         )
     else:
         raise InputFormatError(src, 1, f"a JSON {kind[0].lower()} is not OpenAlex works")
@@ -286,7 +286,7 @@ def validate_works_file(path: Path, origin: Path) -> int:
         with records as (
             select json, ordinality as line
             from read_json_objects(?, format='newline_delimited',
-                                   maximum_object_size=1073741824) with ordinality
+                                   maximum_object_size=268435456) with ordinality
         ),
         classified as (
             select

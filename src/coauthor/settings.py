@@ -30,6 +30,33 @@ def split_codes(value: Any) -> list[str]:
     return [str(v).strip().upper() for v in value if str(v).strip()]
 
 
+def parse_windows(value: Any) -> list[tuple[int, int]]:
+    """Accept '2010-2020,2015-2025', a list of such strings, or a list of [first, last] pairs."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    windows = []
+    for item in items:
+        if isinstance(item, str):
+            text = item.strip()
+            if not text:
+                continue
+            m = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", text)
+            if not m:
+                raise ValueError(f"window {text!r} is not FIRST-LAST, e.g. 2014-2024")
+            first, last = int(m.group(1)), int(m.group(2))
+        else:
+            try:
+                first, last = (int(v) for v in item)
+            except (TypeError, ValueError):
+                raise ValueError(f"window {item!r} is not [FIRST, LAST]") from None
+        if first >= last:
+            raise ValueError(f"window {first}-{last}: FIRST must be before LAST")
+        if (first, last) not in windows:
+            windows.append((first, last))
+    return windows
+
+
 class Settings(BaseSettings):
     """Everything a run needs; one object, built once per command."""
 
@@ -54,8 +81,11 @@ class Settings(BaseSettings):
     max_retries: int = Field(8, ge=0, description="Retries of one API call before giving up.")
     retry_backoff_s: float = Field(0.5, ge=0, description="Base of the exponential backoff.")
     keep_versions: int = Field(5, ge=1)
+    task_memory_limit: str = Field("1GB", description="DuckDB memory cap per backfill task.")
+    schedule_cron: str = Field("0 3 * * *", description="Nightly schedule (Asia/Tokyo).")
+    schedule_timezone: str = "Asia/Tokyo"
     run_sample: bool | None = Field(
-        None, description="`coauthor run` lands the bundled sample (default: when nothing else is set)."
+        None, description="`run` lands the bundled sample (default: when nothing else is set)."
     )
     run_inputs: Annotated[list[Path], NoDecode] = Field([], description="Files `run` ingests.")
     run_harvest: bool = Field(False, description="`run` harvests the API incrementally.")
@@ -65,6 +95,10 @@ class Settings(BaseSettings):
     gate_max_drop_pct: float = Field(20.0, ge=0, description="Fail if focus works drop more.")
     gate_max_no_country_jump_pp: float = Field(10.0, ge=0, description="Fail if this jumps more.")
     chart_langs: Annotated[list[str], NoDecode] = Field(["ja", "en"])
+    growth_windows: Annotated[list[tuple[int, int]], NoDecode] = Field(
+        [],
+        description="CAGR windows FIRST-LAST,... (default: last 10 and 5 complete years).",
+    )
 
     @field_validator("peers", mode="before")
     @classmethod
@@ -93,6 +127,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.split(",")
         return [str(v).strip() for v in value if str(v).strip()]
+
+    @field_validator("growth_windows", mode="before")
+    @classmethod
+    def _windows(cls, value: Any) -> list[tuple[int, int]]:
+        return parse_windows(value)
 
     @field_validator("focus_country", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import graphlib
 import gzip
+import hashlib
 import json
 import logging
 import os
@@ -143,15 +144,55 @@ def _empty_jsonl(folder: Path) -> Path:
     return path
 
 
+# -- normalized Parquet ---------------------------------------------------------------------------
+def normalize_query() -> str:
+    return (sql_dir() / "normalize" / "works.sql").read_text(encoding="utf-8")
+
+
+def normalized_dir(landing_dir: Path) -> Path:
+    """Parquet cache keyed by the normalizing query, so a changed projection re-normalizes."""
+    key = hashlib.sha256(normalize_query().encode()).hexdigest()[:12]
+    return Path(landing_dir) / "normalized" / "works" / key
+
+
+def normalize_file(src: Path, dst: Path, memory_limit: str = "1GB", threads: int = 2) -> Path:
+    """One landed JSON Lines file → typed Parquet; DuckDB streams, so memory stays bounded."""
+    if dst.exists():
+        return dst
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    try:
+        con.execute("set enable_progress_bar = false")
+        con.execute("set preserve_insertion_order = false")
+        con.execute("set variable normalize_file = ?", [str(src)])
+        con.execute(f"copy ({normalize_query()}) to '{tmp}' (format parquet, compression zstd)")
+    except duckdb.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"normalizing {src} failed: {exc}") from None
+    finally:
+        con.close()
+    os.replace(tmp, dst)
+    return dst
+
+
+def ensure_normalized(landing_dir: Path, files: list[Path], shas: list[str]) -> list[Path]:
+    """The Parquet of every landed works file, normalizing the ones not done yet."""
+    out_dir = normalized_dir(landing_dir)
+    return [
+        normalize_file(f, out_dir / f"{sha}.parquet") for f, sha in zip(files, shas, strict=True)
+    ]
+
+
 def set_variables(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    works_files: list[str],
+    works_parquet: list[str],
     counts_files: list[str],
 ) -> None:
     """Values the models read with getvariable(); the same settings Python uses."""
     values: dict[str, Any] = {
-        "landing_works_files": works_files,
+        "landing_works_parquet": works_parquet,
         "landing_counts_files": counts_files,
         "universe_types": list(settings.types),
         "include_retracted": settings.include_retracted,
@@ -163,6 +204,7 @@ def set_variables(
         "focus_country": settings.focus_country,
         "peers": list(settings.peers),
         "base_year": settings.base_year,
+        "growth_windows": [list(w) for w in settings.growth_windows],
     }
     for name, value in values.items():
         con.execute(f"set variable {name} = ?", [value])
@@ -261,10 +303,13 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
     con.execute("set enable_progress_bar = false")
     try:
         placeholder = _empty_jsonl(builds)
+        parquet = ensure_normalized(
+            settings.landing_dir, [f.path for f in landed], [f.sha256 for f in landed]
+        ) or [normalize_file(placeholder, builds / ".empty.parquet")]
         set_variables(
             con,
             settings,
-            [str(f.path) for f in landed] or [str(placeholder)],
+            [str(p) for p in parquet],
             [str(f.path) for f in counts] or [str(placeholder)],
         )
         load_seeds(con)

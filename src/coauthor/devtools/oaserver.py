@@ -1408,6 +1408,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow-seconds", type=float, default=2.0, metavar="S")
     p.add_argument("--fail-first-n", type=int, default=0, metavar="N")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log-file", type=Path, help="write requests_log as JSON lines on exit")
     return p
 
 
@@ -1443,6 +1444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         server.stop()
+        if args.log_file:
+            with open(args.log_file, "w", encoding="utf-8") as fh:
+                for entry in server.requests_log:
+                    fh.write(json.dumps(entry, default=str) + "\n")
     return 0
 
 

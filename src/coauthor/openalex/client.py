@@ -77,7 +77,8 @@ class RateLimiter:
 
     def __init__(self, rps: float, burst: float | None = None) -> None:
         self.rps = rps
-        self.capacity = burst if burst is not None else max(1.0, rps / 10)
+        self.capacity = burst if burst is not None else 1.0  # no bursts: the server's bucket
+        # is as small as ours, and a burst only buys "too fast" 429s
         self.tokens = self.capacity
         self.updated = time.monotonic()
         self.lock = threading.Lock()
@@ -294,8 +295,9 @@ class OpenAlexClient:
                 f"resets at {at}. Progress is checkpointed: run the same command after that.",
                 resets_at=at,
             )
-        self.limiter.pause(retry_after)  # every thread waits in acquire(), this one too
-        return random.uniform(0, 0.25 * max(retry_after, 0.1))
+        # Only this thread waits: the shared limiter already keeps all threads at the rate, so a
+        # short 429 comes from timing jitter, and pausing everyone would waste the whole second.
+        return retry_after + random.uniform(0, 0.25 * max(retry_after, 0.1))
 
 
 def _message(response: requests.Response) -> str:

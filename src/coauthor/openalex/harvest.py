@@ -207,10 +207,16 @@ def plan_harvest(
     """One group_by call per country gives every slice's size, so the cost is known up front."""
     slices, expected = [], {}
     calls_before = client.budget.calls
-    for country in countries:
+
+    def count(country: str) -> dict[str, int]:
         q = Works().filter(**base_filter(country, types, since))
         q = q.filter(publication_year=f"{years[0]}-{years[1]}").group_by("publication_year")
-        by_year = group_counts(client, q)
+        return group_counts(client, q)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(countries))) as pool:
+        counts = dict(zip(countries, pool.map(count, countries), strict=True))
+    for country in countries:
+        by_year = counts[country]
         for year in range(years[0], years[1] + 1):
             s = Slice(country, year, since, tuple(types))
             slices.append(s)
@@ -382,6 +388,8 @@ def harvest_works(
             for s in plan.slices
             if not ((cp := zone.checkpoint(s.key)) and cp.done and cp.spec == s.spec)
         ]
+        # largest slices first, so the run does not end with one long slice paging alone
+        pending.sort(key=lambda s: -plan.expected.get(s.key, 0))
         reporter = threading.Thread(target=report, daemon=True)
         reporter.start()
         errors: list[BaseException] = []
