@@ -40,20 +40,39 @@ def main() -> None:
         write_corpus(corpus, scale=args.scale, years=range(2015, 2026))
         log = tmp / "server.log"
         server = subprocess.Popen(
-            [sys.executable, "-m", "coauthor.devtools.oaserver", "--works", str(corpus),
-             "--rps", str(args.rps), "--port", "0", "--log-file", str(log)],
-            stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "coauthor.devtools.oaserver",
+                "--works",
+                str(corpus),
+                "--rps",
+                str(args.rps),
+                "--port",
+                "0",
+                "--log-file",
+                str(log),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         url = server.stdout.readline().strip()
         try:
             settings = load_settings(
-                data_dir=tmp / "data", openalex_url=url, rate_limit_rps=args.rps,
-                per_page=args.per_page, max_workers=args.workers,
+                data_dir=tmp / "data",
+                openalex_url=url,
+                rate_limit_rps=args.rps,
+                per_page=args.per_page,
+                max_workers=args.workers,
             )
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
-            result = harvest_works(settings, ["JP", "US", "CN", "GB", "DE", "FR", "KR"],
-                                   (2015, 2025), echo=lambda s: None)
+            result = harvest_works(
+                settings,
+                ["JP", "US", "CN", "GB", "DE", "FR", "KR"],
+                (2015, 2025),
+                echo=lambda s: None,
+            )
             seconds = time.perf_counter() - started
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         finally:
@@ -61,8 +80,11 @@ def main() -> None:
             server.wait()
         entries = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
     ok = [e for e in entries if e["status"] == 200]
-    pages = Counter((e["query"].get("filter"), e["query"].get("cursor")) for e in ok
-                    if "group_by" not in e["query"])
+    pages = Counter(
+        (e["query"].get("filter"), e["query"].get("cursor"))
+        for e in ok
+        if "group_by" not in e["query"]
+    )
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     res = {
         "command": " ".join([sys.executable, *sys.argv]),

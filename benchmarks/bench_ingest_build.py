@@ -39,7 +39,9 @@ def timed(cmd: list[str], env: dict) -> dict:
     peak_kb = int(proc.stderr.strip().splitlines()[-1])
     return {
         "seconds": round(seconds, 2),
-        "cpu_seconds": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
+        "cpu_seconds": round(
+            (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2
+        ),
         "peak_rss_mb": round(peak_kb / 1024, 1),
     }
 
