@@ -20,7 +20,7 @@ HANDMADE = FIXTURES / "handmade"
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never inherit a developer's COAUTHOR_* settings or key."""
     for name in list(os.environ):
-        if name.startswith("COAUTHOR_") and name != "COAUTHOR_LIVE_TESTS":
+        if name.startswith("COAUTHOR_") and not name.startswith("COAUTHOR_LIVE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("MPLBACKEND", "Agg")
 
