@@ -113,3 +113,15 @@ def test_properties_on_the_sample(sample_run) -> None:
         " or works_bilateral + works_multilateral <> works_international"
         " or international_share not between 0 and 1").fetchall()[0][0]
     assert bad == 0
+
+
+def test_serve_schedules_the_nightly_flow_in_tokyo_time(tmp_path: Path, monkeypatch) -> None:
+    from coauthor import flows
+
+    seen = {}
+    monkeypatch.setattr(flows.nightly, "serve", lambda **kw: seen.update(kw), raising=False)
+    r = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "d"), "serve"])
+    assert r.exit_code == 0, r.output
+    (schedule,) = seen["schedules"]
+    assert schedule.cron == "0 3 * * *" and schedule.timezone == "Asia/Tokyo"
+    assert seen["name"] == "coauthor-nightly"

@@ -361,3 +361,38 @@ def test_key_never_appears_in_any_output(tmp_path: Path, caplog, capfd) -> None:
     for path in data.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_since_lands_changed_works_and_the_newer_version_wins(tmp_path: Path) -> None:
+    import copy
+
+    import duckdb
+
+    from coauthor import pipeline
+    from tests.reference import read_works
+
+    works = read_works(WORKS)
+    with OpenAlexServer(works=works) as srv:
+        settings = make_settings(tmp_path, srv.url)
+        harvest.harvest_works(settings, ["JP"], YEARS, echo=lambda s: None)
+    # OpenAlex changes one Japanese work (an article of 2019 by DE and JP): a new
+    # updated_date and an added KR authorship
+    target = next(w for w in works if w["id"].endswith("/W2965202507"))
+    changed = copy.deepcopy(target)
+    changed["updated_date"] = "2026-11-28T00:00:00"
+    changed["authorships"].append({"countries": ["KR"], "institutions": []})
+    newer = [changed if w["id"] == target["id"] else w for w in works]
+    with OpenAlexServer(works=newer) as srv:
+        settings = make_settings(tmp_path, srv.url)
+        result = harvest.harvest_works(settings, ["JP"], YEARS, since="2026-11-01",
+                                       echo=lambda s: None)
+        filters = {r["query"].get("filter", "") for r in srv.requests_log}
+    assert result.works == 1  # only the changed work was updated since 2026-11-01
+    assert all("from_updated_date:2026-11-01" in f for f in filters)
+    pipeline.build(settings)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    wid = target["id"].rsplit("/", 1)[-1]
+    got = con.execute("select versions_seen, countries_in_work from int_works_latest"
+                      " join int_work_countries using (work_id) where work_id = ?",
+                      [wid]).fetchall()
+    assert got and got[0] == (2, 3)  # two versions landed; the newer one (DE, JP, KR) counts

@@ -286,7 +286,7 @@ def validate_works_file(path: Path, origin: Path) -> int:
         with records as (
             select json, ordinality as line
             from read_json_objects(?, format='newline_delimited',
-                                   maximum_object_size=268435456) with ordinality
+                                   maximum_object_size=33554432) with ordinality
         ),
         classified as (
             select
