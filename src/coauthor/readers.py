@@ -9,7 +9,6 @@ split on `\\n` only (U+2028 may occur inside strings).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import logging
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from coauthor.errors import InputFormatError
-from coauthor.landing import HashingWriter, LandedFile, LandingZone
+from coauthor.landing import HashingWriter, LandedFile, LandingZone, file_sha256
 
 log = logging.getLogger("coauthor")
 
@@ -178,7 +177,7 @@ def ingest_paths(zone: LandingZone, paths: Iterable[Path], source: str = "file")
 
 def ingest_file(zone: LandingZone, path: Path, source: str = "file") -> LandedFile | None:
     """Land one file; returns None when identical bytes were landed before."""
-    origin_sha = _sha256_of(path)
+    origin_sha = file_sha256(path)
     if (prior := zone.find_by_origin_sha(origin_sha)) is not None:
         log.info("%s: already landed as %s, skipped", path, prior.path.name)
         return None
@@ -217,14 +216,6 @@ def _stem(path: Path) -> str:
     for suffix in (".gz", ".jsonl", ".ndjson", ".json"):
         name = name.removesuffix(suffix)
     return name or "part"
-
-
-def _sha256_of(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def _copy_jsonl(src: Path, tmp: Path, compressed: bool) -> tuple[str, int]:
