@@ -145,3 +145,23 @@ def test_old_and_new_schema_together(settings) -> None:
         " and i.unnest.country_code is not null and w.updated_at < '2022-01-01'",
     )[0][0]
     assert old == 19
+
+
+def test_manifest_records_origin_checksum_and_count_and_verify_finds_damage(settings) -> None:
+    import json
+
+    pipeline.ingest_snapshot(settings, [ALL_WORKS])
+    pipeline.build(settings)
+    rows = [
+        json.loads(x)
+        for x in (settings.landing_dir / "manifest.jsonl").read_text().split("\n")
+        if x
+    ]
+    assert len(rows) == 1
+    assert rows[0]["origin"] == str(ALL_WORKS.resolve())
+    assert rows[0]["records"] == 875 and len(rows[0]["sha256"]) == 64
+    with LandingZone(settings.landing_dir) as zone:
+        assert zone.verify() == []
+        path = zone.landed_files()[0].path
+        path.write_bytes(path.read_bytes()[:-10])
+        assert zone.verify() == [str(path)]

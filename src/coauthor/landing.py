@@ -360,10 +360,6 @@ class LandingZone:
             ).fetchall()
         return [Checkpoint(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
 
-    def reset_checkpoints(self, prefix: str) -> None:
-        with self._tx() as db:
-            db.execute("delete from checkpoints where slice like ?", (prefix + "%",))
-
     # -- key/value state (e.g. last successful harvest) ---------------------------------------
     def get_state(self, key: str) -> str | None:
         with self._lock:

@@ -288,6 +288,7 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
     with LandingZone(settings.landing_dir) as zone:
         landed = zone.landed_files()
         counts = zone.landed_files(area="counts")
+        zone.export_manifest(settings.landing_dir / "manifest.jsonl")  # readable copy
     if not landed and not counts:
         raise CoauthorError(
             f"nothing is landed in {settings.landing_dir}: run `coauthor ingest snapshot PATH`, "
