@@ -21,18 +21,28 @@ from coauthor.charts import (
     ChartContext,
     chart_data_composition,
     chart_data_coverage,
+    chart_data_field_share,
+    chart_data_growth_ranking,
     chart_data_international_index,
     chart_data_international_share,
+    chart_data_partner_heatmap,
+    chart_data_partners,
+    chart_data_top10,
     composition_chart,
     country_color,
     country_name,
     coverage_chart,
+    field_share_chart,
     figure_texts,
     footnote,
+    growth_ranking_chart,
     international_index_chart,
     international_share_chart,
     line_style,
+    partner_heatmap_chart,
+    partners_chart,
     save_figure,
+    top10_chart,
 )
 
 DATE = "2026-11-29"
@@ -91,6 +101,162 @@ COVERAGE = pl.DataFrame(
 ).with_columns(share_no_country=pl.col("works_no_country") / pl.col("works_in_universe"))
 
 
+def _pw(partner: str, ws: int, we: int, rank: int, joint: int, start: int, end: int) -> dict:
+    cagr = (end / start) ** (1 / (we - ws)) - 1 if start else None
+    return {
+        "country": "JP",
+        "partner": partner,
+        "window_start": ws,
+        "window_end": we,
+        "joint_works": joint,
+        "partner_share_of_international": joint / 1000,
+        "joint_works_start": start,
+        "joint_works_end": end,
+        "joint_growth_cagr": cagr,
+        "salton_cosine": 0.1,
+        "collaboration_index": 1.0,
+        "rank": rank,
+    }
+
+
+# partner_window: two windows; KR has no joint paper at the start of the long one
+PARTNER_WINDOW = pl.DataFrame(
+    [
+        _pw("US", 2003, 2013, 1, 500, 40, 60),
+        _pw("CN", 2003, 2013, 2, 400, 20, 50),
+        _pw("KR", 2003, 2013, 3, 100, 0, 20),
+        _pw("GB", 2003, 2013, 4, 90, 10, 8),
+        _pw("CN", 2008, 2013, 1, 300, 30, 50),
+        _pw("US", 2008, 2013, 2, 280, 50, 60),
+        {**_pw("JP", 2003, 2013, 1, 999, 1, 1), "country": "US"},  # another country's row
+    ]
+)
+
+# partner_year: no row at all in 2011; DE has no joint paper in 2012
+PARTNER_YEAR = pl.DataFrame(
+    [
+        {
+            "country": "JP",
+            "partner": p,
+            "year": y,
+            "joint_works": n,
+            "country_works_international": 100,
+            "partner_share_of_international": n / 100,
+            "salton_cosine": n / 1000,
+            "collaboration_index": n / 10,
+            "rank": 0,
+        }
+        for p, y, n in [
+            ("US", 2010, 30),
+            ("US", 2012, 35),
+            ("US", 2013, 40),
+            ("CN", 2010, 20),
+            ("CN", 2012, 30),
+            ("CN", 2013, 45),
+            ("DE", 2010, 10),
+            ("DE", 2013, 12),
+            ("FR", 2010, 1),
+            ("FR", 2013, 2),
+        ]
+    ]
+)
+
+
+def _field(
+    fid: str, name: str | None, domain: str | None, country: str, year: int, whole: int, intl: int
+) -> dict:
+    return {
+        "domain_id": domain,
+        "domain_name": domain,
+        "field_id": fid,
+        "field_name": name,
+        "country": country,
+        "year": year,
+        "works_whole": whole,
+        "works_fractional": whole * 0.8,
+        "works_international": intl,
+        "international_share": intl / whole if whole else None,
+    }
+
+
+FIELD_COUNTRY_YEAR = pl.DataFrame(
+    [
+        _field("fields/27", "Medicine", "Health Sciences", "JP", 2012, 40, 10),
+        _field("fields/27", "Medicine", "Health Sciences", "JP", 2013, 60, 20),
+        _field("fields/27", "Medicine", "Health Sciences", "US", 2013, 200, 100),
+        _field("fields/31", "Physics", "Physical Sciences", "JP", 2013, 50, 40),
+        _field("fields/31", "Physics", "Physical Sciences", "US", 2013, 20, 10),  # < 30
+        _field("fields/31", "Physics", "Physical Sciences", "JP", 2009, 900, 900),  # too early
+        _field("fields/26", "Mathematics", "Physical Sciences", "US", 2013, 5, 1),  # all < 30
+        _field("unclassified", "Unclassified", "Unclassified", "US", 2012, 30, 3),
+    ]
+)
+
+
+def _impact(country: str, year: int, collab: str, n: int, top10: int) -> dict:
+    return {
+        "country": country,
+        "year": year,
+        "collaboration": collab,
+        "works": n + 5,
+        "works_with_percentile": n,
+        "top10_share": top10 / n if n else None,
+        "top1_share": None,
+        "works_with_fwci": n,
+        "mean_fwci": 1.0,
+        "works_missing_percentile": 5,
+        "works_missing_fwci": 5,
+    }
+
+
+IMPACT_COUNTRY_YEAR = pl.DataFrame(
+    [
+        _impact("US", 2012, "domestic", 100, 8),
+        _impact("US", 2013, "domestic", 100, 12),
+        _impact("US", 2012, "international", 50, 9),
+        _impact("US", 2013, "international", 150, 21),
+        _impact("JP", 2013, "domestic", 200, 14),
+        _impact("JP", 2013, "international", 100, 13),
+        _impact("JP", 2013, "all", 300, 27),
+        _impact("JP", 2010, "international", 100, 90),  # outside the years asked for
+        _impact("CN", 2013, "domestic", 0, 0),  # no paper with a percentile
+        _impact("CN", 2013, "international", 0, 0),
+    ]
+)
+
+
+def _growth(
+    country: str, ws: int, we: int, start: float, end: float, measure: str = "works_international"
+) -> dict:
+    return {
+        "country": country,
+        "measure": measure,
+        "window_start": ws,
+        "window_end": we,
+        "value_start": start,
+        "value_end": end,
+        "cagr": (end / start) ** (1 / (we - ws)) - 1 if start else None,
+        "rank_in_peers": None,
+        "is_peer": True,
+        "years": we - ws,
+    }
+
+
+GROWTH_CAGR = pl.DataFrame(
+    [
+        _growth("JP", 2003, 2013, 100, 121.9),  # ~2.0 %/year
+        _growth("JP", 2008, 2013, 110, 121.9),
+        _growth("US", 2003, 2013, 100, 162.9),  # ~5.0 %/year
+        _growth("US", 2008, 2013, 140, 162.9),
+        _growth("CN", 2003, 2013, 100, 259.4),  # ~10 %/year
+        _growth("CN", 2008, 2013, 200, 259.4),
+        _growth("DE", 2003, 2013, 0, 50),  # no growth rate: no value at the start
+        _growth("DE", 2008, 2013, 40, 50),
+        _growth("JP", 2003, 2013, 1, 1000, measure="works_whole"),  # another measure
+    ]
+)
+
+
 def ctx_for(lang: str, **changes: object) -> ChartContext:
     fields: dict = {
         "lang": lang,
@@ -111,6 +277,13 @@ CHARTS: dict[str, Callable[[ChartContext], Figure]] = {
     "international_share": lambda ctx: international_share_chart(COUNTRY_YEAR, ctx, COUNTRIES),
     "composition": lambda ctx: composition_chart(COUNTRY_YEAR, ctx, COUNTRIES, 2012),
     "coverage": lambda ctx: coverage_chart(COVERAGE, ctx),
+    "partners": lambda ctx: partners_chart(PARTNER_WINDOW, ctx, "JP", top_n=10),
+    "partner_heatmap": lambda ctx: partner_heatmap_chart(PARTNER_YEAR, ctx, "JP", top_n=3),
+    "field_share": lambda ctx: field_share_chart(
+        FIELD_COUNTRY_YEAR, ctx, ["US", "JP", "DE"], (2011, 2013)
+    ),
+    "top10": lambda ctx: top10_chart(IMPACT_COUNTRY_YEAR, ctx, ["US", "JP", "CN"], (2012, 2013)),
+    "growth_ranking": lambda ctx: growth_ranking_chart(GROWTH_CAGR, ctx, ["JP", "US", "CN", "DE"]),
 }
 
 
@@ -396,3 +569,191 @@ def test_saved_files_are_reproducible(tmp_path: Path) -> None:
         paths = save_figure(fig, tmp_path / run, "index", dpi=50)
         digests.append([p.read_bytes() for p in paths])
     assert digests[0] == digests[1]
+
+
+# --------------------------------------------------------------------------- partners
+
+
+def _gid_x(fig: Figure) -> dict[str, float]:
+    """x of every single-point marker line (dumbbell ends), by gid."""
+    return {
+        line.get_gid(): float(np.asarray(line.get_xdata(), float)[0])
+        for line in fig.axes[0].get_lines()
+        if line.get_gid() and len(line.get_xdata()) == 1
+    }
+
+
+def _column_texts(fig: Figure, k: int) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts if t.get_gid() == f"column-{k}"]
+
+
+def test_partners_take_the_longest_window_in_rank_order() -> None:
+    data = chart_data_partners(PARTNER_WINDOW, "jp")
+    assert data["partner"].to_list() == ["US", "CN", "KR", "GB"]
+    assert set(data["window_start"]) == {2003} and set(data["window_end"]) == {2013}
+    us = data.row(0, named=True)
+    assert us["growth_pct"] == pytest.approx((1.5**0.1 - 1) * 100)
+    assert data.filter(pl.col("partner") == "KR")["growth_pct"][0] is None
+    recent = chart_data_partners(PARTNER_WINDOW, "JP", top_n=1, window=(2008, 2013))
+    assert recent["partner"].to_list() == ["CN"]
+    assert chart_data_partners(PARTNER_WINDOW, "FR").is_empty()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_partners_drawn_are_the_chart_data(lang: str) -> None:
+    fig = partners_chart(PARTNER_WINDOW, ctx_for(lang), "JP")
+    data = chart_data_partners(PARTNER_WINDOW, "JP")
+    drawn = _gid_x(fig)
+    for row in data.iter_rows(named=True):
+        assert drawn[f"{row['partner']}:start"] == row["joint_works_start"]
+        assert drawn[f"{row['partner']}:end"] == row["joint_works_end"]
+    growth = _column_texts(fig, 0)
+    assert growth[0] == "+4.1%" and growth[3] == "\u22122.2%"
+    assert growth[2] == ("新規" if lang == "ja" else "new")  # no joint paper at the start
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert names[:2] == ([country_name("US", lang), country_name("CN", lang)])
+    assert any("2003" in t and "2013" in t for t in figure_texts(fig))
+
+
+# --------------------------------------------------------------------------- heatmaps
+
+
+def _mesh_values(fig: Figure) -> np.ndarray:
+    (mesh,) = [c for c in fig.axes[0].collections if c.get_gid() == "heatmap"]
+    return np.ma.filled(np.ma.asarray(mesh.get_array(), dtype=float), np.nan).ravel()
+
+
+def test_partner_heatmap_is_hand_computed() -> None:
+    data = chart_data_partner_heatmap(PARTNER_YEAR, "JP", top_n=3)
+    assert data["partner"].unique(maintain_order=True).to_list() == ["US", "CN", "DE"]
+    assert data["year"].unique(maintain_order=True).to_list() == [2010, 2011, 2012, 2013]
+    us = data.filter(pl.col("partner") == "US")["value"].to_list()
+    assert us[0] == pytest.approx(30.0) and us[1] is None and us[2:] == pytest.approx([35, 40])
+    de = data.filter(pl.col("partner") == "DE")
+    assert de["joint_works"].to_list() == [10, None, 0, 12]  # no joint paper in 2012: 0
+    cosine = chart_data_partner_heatmap(PARTNER_YEAR, "JP", 1, (2012, 2013), "salton_cosine")
+    # US and CN tie on 75 joint papers in 2012-2013: the code breaks the tie
+    assert cosine["partner"].to_list() == ["CN", "CN"]
+    assert cosine["value"].to_list() == pytest.approx([0.030, 0.045])
+    with pytest.raises(ValueError):
+        chart_data_partner_heatmap(PARTNER_YEAR, "JP", measure="joint_works")
+
+
+def test_field_share_is_pooled_and_small_cells_are_blank() -> None:
+    data = chart_data_field_share(FIELD_COUNTRY_YEAR, ["US", "JP", "DE"], (2011, 2013))
+    assert data["field_id"].unique(maintain_order=True).to_list() == [
+        "fields/27",
+        "fields/31",
+        "unclassified",  # last; Mathematics (no cell with 30 papers) is left out
+    ]
+    assert data["country"].unique(maintain_order=True).to_list() == ["JP", "US"]
+    assert data["percent"].to_list()[:4] == pytest.approx([30.0, 50.0, 80.0, None])
+    physics_us = data.filter((pl.col("field_id") == "fields/31") & (pl.col("country") == "US"))
+    assert physics_us["international_share"][0] == pytest.approx(0.5)  # kept, not drawn
+    assert data.filter(pl.col("field_id") == "unclassified")["percent"].to_list() == [None, 10.0]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_heatmaps_drawn_are_the_chart_data(lang: str) -> None:
+    fig = partner_heatmap_chart(PARTNER_YEAR, ctx_for(lang), "JP", top_n=3)
+    data = chart_data_partner_heatmap(PARTNER_YEAR, "JP", top_n=3)
+    np.testing.assert_allclose(_mesh_values(fig), _as_array(data["value"]), equal_nan=True)
+    fig = field_share_chart(FIELD_COUNTRY_YEAR, ctx_for(lang), ["US", "JP"], (2011, 2013))
+    data = chart_data_field_share(FIELD_COUNTRY_YEAR, ["US", "JP"], (2011, 2013))
+    np.testing.assert_allclose(_mesh_values(fig), _as_array(data["percent"]), equal_nan=True)
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert rows[-1] == ("分類なし（トピック未付与）" if lang == "ja" else "Unclassified (no topic)")
+    cells = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "cell-value"]
+    assert cells == ["30", "50", "80", "10"]
+
+
+def _as_array(series: pl.Series) -> np.ndarray:
+    return series.cast(pl.Float64).fill_null(float("nan")).to_numpy()
+
+
+# --------------------------------------------------------------------------- top 10 %
+
+
+def test_top10_is_pooled_over_the_years() -> None:
+    data = chart_data_top10(IMPACT_COUNTRY_YEAR, ["US", "JP", "CN"], (2012, 2013))
+    assert data["country"].to_list() == ["JP", "JP", "US", "US"]  # CN: no percentile
+    assert data["collaboration"].to_list() == ["domestic", "international"] * 2
+    assert data["percent"].to_list() == pytest.approx([7.0, 13.0, 10.0, 15.0])
+    assert data["works_with_percentile"].to_list() == [200, 100, 200, 200]
+    # the mart's own count of top-10% papers wins over share × papers
+    counted = IMPACT_COUNTRY_YEAR.with_columns(works_top10=pl.lit(50))
+    exact = chart_data_top10(counted, ["JP"], (2013, 2013))
+    assert exact["top10_works"].to_list() == [50.0, 50.0]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_top10_bars_are_the_chart_data(lang: str) -> None:
+    fig = top10_chart(IMPACT_COUNTRY_YEAR, ctx_for(lang), ["US", "JP", "CN"], (2012, 2013))
+    bars = {
+        p.get_gid(): p.get_width()
+        for p in fig.axes[0].patches
+        if isinstance(p, Rectangle) and p.get_gid()
+    }
+    data = chart_data_top10(IMPACT_COUNTRY_YEAR, ["US", "JP", "CN"], (2012, 2013))
+    expected = {f"{r['country']}:{r['collaboration']}": r["percent"] for r in data.to_dicts()}
+    assert bars == pytest.approx(expected)
+    faces = {p.get_gid(): p.get_facecolor() for p in fig.axes[0].patches if p.get_gid()}
+    assert faces["JP:domestic"][:3] == (1.0, 1.0, 1.0)  # hollow: domestic
+    note = next(t.get_text() for t in fig.texts if t.get_gid() == "footnote")
+    assert country_name("CN", lang) in note  # left out, and the note says so
+
+
+# --------------------------------------------------------------------------- growth
+
+
+def test_growth_ranking_is_hand_computed() -> None:
+    data = chart_data_growth_ranking(GROWTH_CAGR, ["JP", "US", "CN", "DE"])
+    recent = data.filter(pl.col("period") == "recent")
+    assert recent["country"].to_list() == ["CN", "DE", "US", "JP"]
+    assert recent["rank"].to_list() == [1, 2, 3, 4]
+    assert recent["percent"].to_list() == pytest.approx(
+        [5.3387, 4.5640, 3.0762, 2.0757],
+        rel=1e-3,
+    )
+    long = data.filter(pl.col("period") == "long")
+    assert dict(zip(long["country"], long["rank"], strict=True)) == {
+        "CN": 1,
+        "DE": None,
+        "US": 2,
+        "JP": 3,
+    }
+    assert set(zip(data["window_start"], data["window_end"], strict=True)) == {
+        (2003, 2013),
+        (2008, 2013),
+    }
+    only = chart_data_growth_ranking(GROWTH_CAGR.filter(pl.col("window_start") == 2008), ["JP"])
+    assert only["period"].to_list() == ["recent"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_growth_markers_are_the_chart_data(lang: str) -> None:
+    codes = ["JP", "US", "CN", "DE"]
+    fig = growth_ranking_chart(GROWTH_CAGR, ctx_for(lang), codes)
+    data = chart_data_growth_ranking(GROWTH_CAGR, codes)
+    drawn = _gid_x(fig)
+    for row in data.iter_rows(named=True):
+        x = drawn[f"{row['country']}:{row['period']}"]
+        if row["percent"] is None:
+            assert np.isnan(x)
+        else:
+            assert x == pytest.approx(row["percent"])
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == f"1. {country_name('CN', lang)}"
+    assert labels[-1] == f"4. {country_name('JP', lang)}"
+    assert _column_texts(fig, 1)[0] == "+5.3%"
+
+
+def test_new_charts_use_the_country_colours() -> None:
+    ctx = ctx_for("en")
+    growth = growth_ranking_chart(GROWTH_CAGR, ctx, ["JP", "US", "CN", "DE"])
+    partners = partners_chart(PARTNER_WINDOW, ctx, "JP")
+    for fig in (growth, partners):
+        for line in fig.axes[0].get_lines():
+            gid = line.get_gid() or ""
+            if gid.endswith((":recent", ":end")):
+                assert line.get_markerfacecolor() == country_color(gid.split(":")[0])

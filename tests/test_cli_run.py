@@ -66,11 +66,13 @@ def test_run_prints_where_everything_is(sample_run) -> None:
     assert "synthetic" in output
 
 
-def test_run_twice_lands_nothing_new(sample_run, tmp_path: Path) -> None:
+def test_sample_lands_once(sample_run) -> None:
+    from coauthor.pipeline import ingest_sample
+    from coauthor.settings import load_settings
+
     base, _ = sample_run
-    r = CliRunner().invoke(main, ["--data-dir", str(base / "data"), "run", "--charts-dir",
-                                  str(base / "charts2")])
-    assert r.exit_code == 0, r.output
+    again = ingest_sample(load_settings(data_dir=base / "data"))
+    assert again.landed == [] and len(again.skipped) == 2  # real records and synthetic corpus
     con = duckdb.connect(str(base / "data" / "coauthor.duckdb"), read_only=True)
     info = con.execute("select info->>'landed_records' from build_info").fetchall()[0][0]
     assert int(info) == 875 + _synthetic_count()
@@ -97,21 +99,24 @@ def test_properties_on_the_sample(sample_run) -> None:
             reference.authorship_countries(a) for a in w.get("authorships") or []
         ):
             with_country[w["publication_year"]] += 1
-    frac = dict(con.execute(
-        "select year, sum(works_fractional) from country_year group by 1").fetchall())
+    frac = dict(
+        con.execute("select year, sum(works_fractional) from country_year group by 1").fetchall()
+    )
     assert set(frac) == set(with_country)
     for year, n in with_country.items():
         assert frac[year] == pytest.approx(n), year
     asym = con.execute(
         "select count(*) from country_pair_year a left join country_pair_year b"
         " on a.country = b.partner and a.partner = b.country and a.year = b.year"
-        " where b.works is distinct from a.works").fetchall()[0][0]
+        " where b.works is distinct from a.works"
+    ).fetchall()[0][0]
     assert asym == 0
     bad = con.execute(
         "select count(*) from country_year where works_international > works_whole"
         " or works_domestic + works_international <> works_whole"
         " or works_bilateral + works_multilateral <> works_international"
-        " or international_share not between 0 and 1").fetchall()[0][0]
+        " or international_share not between 0 and 1"
+    ).fetchall()[0][0]
     assert bad == 0
 
 

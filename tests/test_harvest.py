@@ -107,8 +107,10 @@ def test_api_and_file_ingestion_give_identical_marts(tmp_path: Path) -> None:
     ids=["429", "500", "503", "truncated", "drop", "invalid_json", "timeout", "first_503s"],
 )
 def test_each_fault_is_retried_and_nothing_is_lost(tmp_path: Path, fault: FaultPlan) -> None:
+    # only the timeout case needs a short read timeout; a loaded CI machine is slow otherwise
+    timeout = 0.5 if fault.rate_slow else 5
     with OpenAlexServer([WORKS], faults=fault) as srv:
-        settings = make_settings(tmp_path, srv.url, http_timeout_s=0.5)
+        settings = make_settings(tmp_path, srv.url, http_timeout_s=timeout, max_retries=12)
         result = harvest.harvest_works(settings, COUNTRIES, YEARS, echo=lambda s: None)
         faults_seen = Counter(r["fault"] for r in srv.requests_log if r["fault"])
     assert result.status == "complete"
@@ -384,15 +386,18 @@ def test_since_lands_changed_works_and_the_newer_version_wins(tmp_path: Path) ->
     newer = [changed if w["id"] == target["id"] else w for w in works]
     with OpenAlexServer(works=newer) as srv:
         settings = make_settings(tmp_path, srv.url)
-        result = harvest.harvest_works(settings, ["JP"], YEARS, since="2026-11-01",
-                                       echo=lambda s: None)
+        result = harvest.harvest_works(
+            settings, ["JP"], YEARS, since="2026-11-01", echo=lambda s: None
+        )
         filters = {r["query"].get("filter", "") for r in srv.requests_log}
     assert result.works == 1  # only the changed work was updated since 2026-11-01
     assert all("from_updated_date:2026-11-01" in f for f in filters)
     pipeline.build(settings)
     con = duckdb.connect(str(settings.db_path), read_only=True)
     wid = target["id"].rsplit("/", 1)[-1]
-    got = con.execute("select versions_seen, countries_in_work from int_works_latest"
-                      " join int_work_countries using (work_id) where work_id = ?",
-                      [wid]).fetchall()
+    got = con.execute(
+        "select versions_seen, countries_in_work from int_works_latest"
+        " join int_work_countries using (work_id) where work_id = ?",
+        [wid],
+    ).fetchall()
     assert got and got[0] == (2, 3)  # two versions landed; the newer one (DE, JP, KR) counts

@@ -42,8 +42,17 @@ def _harvest(url: str, data: Path, kill_after_pages: int | None) -> int | None:
         "COAUTHOR_RATE_LIMIT_RPS": "100",
         "COAUTHOR_DATA_DIR": str(data),
     }
-    cmd = [sys.executable, "-m", "coauthor", "ingest", "api", "--countries", COUNTRIES,
-           "--years", f"{YEARS[0]}-{YEARS[1]}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "coauthor",
+        "ingest",
+        "api",
+        "--countries",
+        COUNTRIES,
+        "--years",
+        f"{YEARS[0]}-{YEARS[1]}",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if kill_after_pages is None:
         out, err = proc.communicate(timeout=240)
@@ -86,9 +95,7 @@ def test_killed_harvest_resumes_to_the_same_works(tmp_path: Path, corpus: Path) 
         )
     resumed = landed_by_slice(tmp_path / "killed")
     assert killed_at == sorted(killed_at) and killed_at[0] >= 2  # really killed mid-run
-    assert {k: sorted(v) for k, v in resumed.items()} == {
-        k: sorted(v) for k, v in straight.items()
-    }
+    assert {k: sorted(v) for k, v in resumed.items()} == {k: sorted(v) for k, v in straight.items()}
     ids = landed_ids(tmp_path / "killed")
     assert set(ids) == expected
     for slice_ids in resumed.values():

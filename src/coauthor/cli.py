@@ -148,6 +148,22 @@ def charts(ctx: click.Context, out: Path | None, lang: str) -> None:
         click.echo("note: the database holds synthetic sample data; the charts say so")
 
 
+@main.command("report")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Root folder (default: the reports dir)."
+)
+@click.option("--lang", type=click.Choice(["ja", "en", "both"]), default="both")
+@click.pass_context
+def report_command(ctx: click.Context, out: Path | None, lang: str) -> None:
+    """Write OUT/<today>/: index.html, brief.md, charts with their CSV and manifest.json."""
+    from coauthor import report
+
+    langs = ["ja", "en"] if lang == "both" else [lang]
+    folder = report.write_report(settings_from(ctx, chart_langs=langs), out)
+    click.echo(f"report → {folder}")
+    click.echo(f"open {folder / 'index.html'}")
+
+
 @main.command()
 @click.option("--sample/--no-sample", default=None, help="Land the bundled sample (offline).")
 @click.option(

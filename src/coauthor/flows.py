@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from coauthor import pipeline, report, warehouse
 from coauthor.errors import BudgetExhausted, CallLimitReached, ConfigError, QualityGateFailed
-from coauthor.landing import LandingZone
+from coauthor.landing import LandingZone, file_sha256
 from coauthor.settings import Settings, load_settings
 
 log = logging.getLogger("coauthor")
@@ -112,6 +112,12 @@ def charts(overrides: dict[str, Any], out_dir: str | None) -> dict[str, Any]:
     }
 
 
+@task(cache_policy=NO_CACHE)
+def dated_report(overrides: dict[str, Any]) -> str:
+    """Write reports/<date>/: index.html, brief.md, charts with their CSV, manifest.json."""
+    return str(report.write_report(_settings(overrides)))
+
+
 @task(cache_policy=NO_CACHE, **RETRIES)
 def land_part(overrides: dict[str, Any], part: str) -> dict[str, str]:
     """Copy one snapshot part into the landing zone (skipped when already landed)."""
@@ -121,7 +127,7 @@ def land_part(overrides: dict[str, Any], part: str) -> dict[str, str]:
     with LandingZone(settings.landing_dir) as zone:
         landed = readers.ingest_file(zone, Path(part), source="snapshot")
         if landed is None:
-            landed = zone.find_by_origin_sha(readers._sha256_of(Path(part)))
+            landed = zone.find_by_origin_sha(file_sha256(Path(part)))
     assert landed is not None
     return {"path": str(landed.path), "sha256": landed.sha256, "records": str(landed.records)}
 
@@ -198,7 +204,15 @@ def nightly(
     summary["build"] = built
     gates = quality_gates(overrides, built["build_path"])
     summary["database"] = publish(overrides, built["build_path"])
-    summary["charts"] = charts(overrides, charts_dir)
+    summary["report"] = dated_report(overrides)  # draws every chart into <report>/charts
+    if charts_dir:  # an extra copy of the charts only where one was asked for
+        summary["charts"] = charts(overrides, charts_dir)
+    else:
+        manifest = json.loads((Path(summary["report"]) / "manifest.json").read_text())
+        summary["charts"] = {
+            "out_dir": str(Path(summary["report"]) / "charts"),
+            "synthetic": bool(manifest.get("synthetic")),
+        }
     summary["gates"] = gates
     run_summary(overrides, summary)
     return summary
@@ -248,8 +262,10 @@ def run_summary(overrides: dict[str, Any], summary: dict[str, Any]) -> str:
     )
     out = settings.reports_dir
     out.mkdir(parents=True, exist_ok=True)
-    (out / "run_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    (out / "run_summary.md").write_text(text)
+    folders = [out, *([Path(summary["report"])] if summary.get("report") else [])]
+    for folder in folders:  # the latest beside the reports, and a copy in the dated report
+        (folder / "run_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        (folder / "run_summary.md").write_text(text)
     return text
 
 

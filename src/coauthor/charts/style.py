@@ -256,6 +256,109 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "ylabel": "Works with unknown country (%)",
         },
     },
+    "partners": {
+        "ja": {
+            "title": "{country}の主要共著相手国（上位{n}か国）：共著論文数の変化",
+            "xlabel": "{country}との共著論文数（件/年）",
+            "year": "{year}年",
+            "growth": "年平均伸び率",
+            "new": "新規",
+            "note": "{start}–{end}年の共著論文数の合計で順位付け; "
+            "伸び率は{start}年から{end}年への年平均成長率",
+        },
+        "en": {
+            "title": "{country}'s top {n} co-authorship partners: change in joint papers",
+            "xlabel": "Papers co-authored with {country} (per year)",
+            "year": "{year}",
+            "growth": "Growth per year",
+            "new": "new",
+            "note": "ranked by joint papers in {start}–{end}; "
+            "growth = compound annual growth rate from {start} to {end}",
+        },
+    },
+    "partner_heatmap": {
+        "ja": {
+            "title": "{country}の国際共著に占める相手国別の割合（{start}–{end}年）",
+            "ylabel": "相手国",
+            "partner_share_of_international": "{country}の国際共著論文に占める割合（%）",
+            "salton_cosine": "Saltonのコサイン係数（共著の強さ）",
+            "collaboration_index": "共著指数（期待値=1）",
+            "note": "共著論文数の期間合計で上位{n}か国; "
+            "複数の相手国と共著した論文はそれぞれに数える; 空欄はデータなし",
+        },
+        "en": {
+            "title": "Partners' share of {country}'s international papers, {start}–{end}",
+            "ylabel": "Partner country",
+            "partner_share_of_international": "Share of {country}'s international papers (%)",
+            "salton_cosine": "Salton's cosine (collaboration strength)",
+            "collaboration_index": "Collaboration index (expected = 1)",
+            "note": "top {n} partners by joint papers over the period; "
+            "a paper with several partners counts for each; blank: no data",
+        },
+    },
+    "field_share": {
+        "ja": {
+            "title": "分野別の国際共著率（{start}–{end}年）",
+            "cbar": "国際共著率（%）",
+            "unclassified": "分類なし（トピック未付与）",
+            "note": "{start}–{end}年の合計で算出; 論文数{min_works}件未満は非表示（灰色）; "
+            "分野はOpenAlexの主トピックによる（分野名は英語）",
+        },
+        "en": {
+            "title": "International co-authorship share by field, {start}–{end}",
+            "cbar": "Internationally co-authored share (%)",
+            "unclassified": "Unclassified (no topic)",
+            "note": "pooled over {start}–{end}; cells with fewer than {min_works} papers are "
+            "grey; field of each work's primary topic in OpenAlex",
+        },
+    },
+    "top10": {
+        "ja": {
+            "title": "国内論文と国際共著論文のTop10%論文割合（{start}–{end}年）",
+            "xlabel": "Top10%論文の割合（%）",
+            "domestic": "国内のみ",
+            "international": "国際共著",
+            "reference": "世界水準（10%）",
+            "excluded": "データがないため除外: {names}",
+            "note": "OpenAlexの被引用数パーセンタイル（分野・出版年で標準化）による; "
+            "{start}–{end}年の合計; 直近年は被引用の蓄積途中のため暫定値",
+        },
+        "en": {
+            "title": "Papers in the world's top 10% most cited: domestic vs international, "
+            "{start}–{end}",
+            "xlabel": "Share of papers in the top 10% (%)",
+            "domestic": "Domestic only",
+            "international": "Internationally co-authored",
+            "reference": "World level (10%)",
+            "excluded": "Not shown (no data): {names}",
+            "note": "OpenAlex citation percentile normalised by field and year; pooled over "
+            "{start}–{end}; recent years are provisional while citations accrue",
+        },
+    },
+    "growth_ranking": {
+        "ja": {
+            "title": "{measure}の年平均成長率：国別の順位と2期間の比較",
+            "xlabel": "年平均成長率（%/年）",
+            "window": "{start}→{end}年（{n}年間）",
+            "works_international": "国際共著論文数",
+            "works_whole": "論文数",
+            "works_fractional": "論文数（分数カウント）",
+            "international_share": "国際共著率",
+            "excluded": "データがないため除外: {names}",
+            "note": "並び順は{start}→{end}年の成長率; 数字はその順位",
+        },
+        "en": {
+            "title": "Growth of {measure}: ranking across peers in two periods",
+            "xlabel": "Compound annual growth rate (% per year)",
+            "window": "{start}→{end} ({n} years)",
+            "works_international": "internationally co-authored papers",
+            "works_whole": "papers",
+            "works_fractional": "papers (fractional counting)",
+            "international_share": "the international co-authorship share",
+            "excluded": "Not shown (no data): {names}",
+            "note": "sorted by growth {start}→{end}; numbers are the rank",
+        },
+    },
 }
 """Every fixed text of the charts, by chart id (``common`` for shared texts) and language."""
 
@@ -348,9 +451,13 @@ def font(ctx: ChartContext, size: float, weight: str = "normal") -> FontProperti
     return FontProperties(family=ctx.font_family, size=size)
 
 
-def new_chart(ctx: ChartContext) -> tuple[Figure, Axes]:
-    """An empty figure and axes with the house style, on an Agg canvas, no pyplot."""
-    fig = Figure(figsize=FIGSIZE, layout="constrained", facecolor="white")
+def new_chart(ctx: ChartContext, figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
+    """An empty figure and axes with the house style, on an Agg canvas, no pyplot.
+
+    ``figsize`` (inches) overrides the default for charts with many rows (heatmaps);
+    keep the width so that every chart prints at the same scale.
+    """
+    fig = Figure(figsize=figsize or FIGSIZE, layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.set_facecolor("none")  # lets the synthetic-data watermark show behind the data
@@ -451,8 +558,12 @@ def apply_frame(
     footnote_text: str,
     *,
     xlabel: str | None = None,
+    watermark_over: bool = False,
 ) -> None:
     """Title, axis labels, footnote and synthetic-data marks, all inside the figure.
+
+    The synthetic-data watermark sits behind the (transparent) axes; charts whose plot is
+    opaque (heatmaps) pass ``watermark_over=True`` to draw it, fainter, over the plot.
 
     Title and footnote are figure texts outside the constrained-layout area, whose
     margins are measured from the wrapped texts, so nothing is clipped or overlaps.
@@ -506,8 +617,8 @@ def apply_frame(
             rotation=22,
             fontproperties=font(ctx, 46, "bold"),
             color="#B00020",
-            alpha=0.11,
-            zorder=-1,  # behind the (transparent) axes: marks the page, never hides data
+            alpha=0.08 if watermark_over else 0.11,
+            zorder=10 if watermark_over else -1,  # behind transparent axes: never hides data
             gid="synthetic-watermark",
         )
 
