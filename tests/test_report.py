@@ -1,8 +1,7 @@
 """The dated report: files, CSV = numbers drawn, self-contained HTML, provenance, changes.
 
 One small database is built per module (the bundled sample at a tenth of the synthetic
-corpus); marts that the build does not make yet are added from
-``fixtures/report/marts.sql`` so that every chart is drawn.
+corpus), so every chart is drawn from the real marts.
 """
 
 from __future__ import annotations
@@ -46,14 +45,6 @@ def _clean_environment(mp: pytest.MonkeyPatch) -> None:
             mp.delenv(name)
 
 
-def _add_stand_in_marts(db: Path) -> None:
-    con = duckdb.connect(str(db))
-    try:
-        con.execute((FIX / "marts.sql").read_text(encoding="utf-8"))
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def settings_built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     base = tmp_path_factory.mktemp("report")
@@ -65,7 +56,6 @@ def settings_built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         )
         pipeline.ingest_sample(settings)
         pipeline.build(settings)
-    _add_stand_in_marts(settings.db_path)
     return settings
 
 
