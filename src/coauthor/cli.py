@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click
@@ -306,7 +305,3 @@ def _echo_build(result) -> None:
         parts = ", ".join(f"{n} {reason}" for reason, n in result.quarantined.items())
         click.echo(f"quarantined: {parts} (see table quarantine)")
     click.echo(f"database: {result.database}")
-
-
-def run_cli() -> None:  # pragma: no cover - console entry for `python -m coauthor`
-    sys.exit(main())

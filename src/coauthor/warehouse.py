@@ -58,11 +58,6 @@ class Model:
     not_null: list[str] = field(default_factory=list)
     grain: str = ""
 
-    @property
-    def body(self) -> str:
-        """The SQL without header comments (comments inside the query are kept)."""
-        return self.sql
-
 
 _HEADER = re.compile(r"^--\s*(\w+)(?:\s+(\w+))?:\s*(.*)$")
 
@@ -232,7 +227,7 @@ def run_models(con: duckdb.DuckDBPyConnection, models: dict[str, Model]) -> dict
         kind = "table" if model.materialized == "table" else "view"
         started = time.perf_counter()
         try:
-            con.execute(f"create or replace {kind} {name} as\n{model.body}")
+            con.execute(f"create or replace {kind} {name} as\n{model.sql}")
         except duckdb.Error as exc:
             raise BuildError(f"model {name} ({model.path.name}) failed: {exc}") from None
         timings[name] = time.perf_counter() - started
