@@ -253,3 +253,14 @@ def test_nightly_killed_midway_reruns_without_refetching(tmp_path: Path) -> None
     # only pages in flight at the kill (at most one per worker) were asked again
     assert len(repeated) <= 2 and set(repeated) <= before_kill
     assert "database:" in out.stdout
+
+
+def test_normalizing_a_part_larger_than_the_memory_cap(tmp_path: Path) -> None:
+    """A backfill task's memory is capped by DuckDB, whatever the part size."""
+    part = tmp_path / "part_000.gz"
+    n = write_corpus(part, scale=2, years=range(2000, 2026))
+    raw_mb = len(gzip.decompress(part.read_bytes())) / 2**20
+    assert raw_mb > 300  # the uncompressed part is larger than the cap below
+    out = warehouse.normalize_file(part, tmp_path / "part.parquet", memory_limit="300MB")
+    con = duckdb.connect()
+    assert con.execute("select count(*) from read_parquet(?)", [str(out)]).fetchall() == [(n,)]

@@ -9,7 +9,7 @@ with source as (
         format = 'newline_delimited',
         compression = 'gzip',
         filename = true,
-        maximum_object_size = 134217728,
+        maximum_object_size = 33554432,
         columns = {
             id: 'varchar',
             doi: 'varchar',

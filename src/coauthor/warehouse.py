@@ -161,7 +161,10 @@ def normalize_file(src: Path, dst: Path, memory_limit: str = "1GB", threads: int
         con.execute("set enable_progress_bar = false")
         con.execute("set preserve_insertion_order = false")
         con.execute("set variable normalize_file = ?", [str(src)])
-        con.execute(f"copy ({normalize_query()}) to '{tmp}' (format parquet, compression zstd)")
+        con.execute(
+            f"copy ({normalize_query()}) to '{tmp}'"
+            " (format parquet, compression zstd, row_group_size 20000)"
+        )
     except duckdb.Error as exc:
         tmp.unlink(missing_ok=True)
         raise BuildError(f"normalizing {src} failed: {exc}") from None
