@@ -1,14 +1,15 @@
 -- Normalizes one landed works file (gzip JSON Lines) into typed columns; the build writes the
 -- result as Parquet under landing/normalized/ (a cache keyed by the file's checksum and this
 -- query), once per file, and stg_openalex__works reads those Parquet files. Not a model: the
--- runner calls it per file with the variable normalize_file set.
+-- runner calls it per file with the variables normalize_file (the JSON Lines to read) and
+-- normalize_landed (the landed file, for provenance; a landed Parquet part is first written out
+-- as JSON Lines by DuckDB, so every input goes through this one projection).
 with source as (
     select *
     from read_json(
         getvariable('normalize_file'),
         format = 'newline_delimited',
         compression = 'gzip',
-        filename = true,
         maximum_object_size = 33554432,
         columns = {
             id: 'varchar',
@@ -70,9 +71,10 @@ renamed as (
         regexp_replace(primary_topic.domain.id, '^https://openalex\.org/', '') as domain_id,
         primary_topic.domain.display_name as domain_name,
         coalesce(authorships, []) as authorships,
-        regexp_extract(filename, '/source=([^/]+)/', 1) as source,
-        regexp_extract(filename, '/source=([^/]+)/', 1) = 'synthetic' as is_synthetic,
-        filename as source_file,
+        regexp_extract(getvariable('normalize_landed'), '/source=([^/]+)/', 1) as source,
+        regexp_extract(getvariable('normalize_landed'), '/source=([^/]+)/', 1) = 'synthetic'
+            as is_synthetic,
+        getvariable('normalize_landed') as source_file,
     from source
 ),
 

@@ -213,12 +213,13 @@ class LandingZone:
             cur = db.execute(
                 "insert into files (path, tmp_path, state, source, origin, format, sha256,"
                 " origin_sha256, bytes, records, slice, seq, landed_at)"
-                " values (?, ?, 'pending', ?, ?, 'jsonl.gz', ?, ?, ?, ?, ?, ?, ?)",
+                " values (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rel.as_posix(),
                     tmp.relative_to(self.root).as_posix(),
                     source,
                     origin,
+                    "parquet" if name.endswith(".parquet") else "jsonl.gz",
                     sha256,
                     origin_sha256,
                     nbytes,

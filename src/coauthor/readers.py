@@ -26,6 +26,7 @@ from coauthor.landing import HashingWriter, LandedFile, LandingZone, file_sha256
 log = logging.getLogger("coauthor")
 
 GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
 WORK_ID = r"^(https://openalex\.org/)?W\d+$"
 ENTITY_ID = r"^https://openalex\.org/[A-Za-z]"
 # Keys only a work record has; a record without an id but with one of these is a work to
@@ -143,7 +144,10 @@ def _open_text_head(path: Path, size: int = 1 << 16) -> tuple[bool, bytes]:
 
 
 def sniff(path: Path) -> tuple[str, bool]:
-    """Return (format, gzip) where format is 'jsonl' or 'json' (a whole document)."""
+    """Return (format, gzip): 'jsonl', 'json' (a whole document) or 'parquet'."""
+    with path.open("rb") as fh:
+        if fh.read(4) == PARQUET_MAGIC:
+            return "parquet", False
     compressed, head = _open_text_head(path)
     text = head.lstrip()
     if not text:
@@ -184,18 +188,24 @@ def ingest_file(zone: LandingZone, path: Path, source: str = "file") -> LandedFi
     fmt, compressed = sniff(path)
     tmp = zone.new_tmp()
     try:
-        if fmt == "jsonl":
+        if fmt == "parquet":  # the snapshot's Parquet edition: landed byte for byte
+            tmp = tmp.with_name(tmp.name.removesuffix(".jsonl.gz") + ".parquet")
+            writer_stats = _copy_jsonl(path, tmp, compressed=True)
+        elif fmt == "jsonl":
             writer_stats = _copy_jsonl(path, tmp, compressed)
         else:
             writer_stats = _unpack_document(path, tmp)
-        records = validate_works_file(tmp, origin=path)
+        records = validate_works_file(tmp, origin=path, parquet=fmt == "parquet")
         expected = snapshot_expected_records(path)
         if expected is not None and expected != records:
             raise InputFormatError(
                 path, None, f"holds {records} records but the snapshot manifest says {expected}"
             )
         sha, nbytes = writer_stats
-        name = path.name if path.name.endswith(".jsonl.gz") else _stem(path) + ".jsonl.gz"
+        if fmt == "parquet":
+            name = path.name if path.name.endswith(".parquet") else path.name + ".parquet"
+        else:
+            name = path.name if path.name.endswith(".jsonl.gz") else _stem(path) + ".jsonl.gz"
         return zone.commit_file(
             tmp,
             source=source,
@@ -269,16 +279,23 @@ def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
     return out.sha.hexdigest(), out.bytes
 
 
-def validate_works_file(path: Path, origin: Path) -> int:
-    """Count records and refuse files that are not OpenAlex works, naming file and line."""
-    con = duckdb.connect()
+JSONL_RECORDS = """
+    select json, ordinality as line
+    from read_json_objects(?, format='newline_delimited', maximum_object_size=33554432)
+        with ordinality
+"""
+PARQUET_RECORDS = """
+    select to_json(part) as json, file_row_number + 1 as line
+    from read_parquet(?, file_row_number = true) as part
+"""
+
+
+def validate_works_file(path: Path, origin: Path, parquet: bool = False) -> int:
+    """Count records and refuse files that are not OpenAlex works, naming file and line (row)."""
+    con = duckdb.connect(config={"memory_limit": "1GB"})
     keys = " or ".join(f"json_exists(json, '$.{k}')" for k in WORK_KEYS)
     sql = f"""
-        with records as (
-            select json, ordinality as line
-            from read_json_objects(?, format='newline_delimited',
-                                   maximum_object_size=33554432) with ordinality
-        ),
+        with records as ({PARQUET_RECORDS if parquet else JSONL_RECORDS}),
         classified as (
             select
                 line,
@@ -303,7 +320,8 @@ def validate_works_file(path: Path, origin: Path) -> int:
     try:
         n, bad_kind, other, not_work, other_id = con.execute(sql, [str(path)]).fetchall()[0]  # type: ignore[misc]
     except duckdb.Error as exc:
-        raise InputFormatError(origin, _bad_json_line(path), _describe(exc)) from None
+        line = None if parquet else _bad_json_line(path)
+        raise InputFormatError(origin, line, _describe(exc)) from None
     finally:
         con.close()
     if bad_kind:

@@ -151,16 +151,29 @@ def normalized_dir(landing_dir: Path) -> Path:
 
 
 def normalize_file(src: Path, dst: Path, memory_limit: str = "1GB", threads: int = 2) -> Path:
-    """One landed JSON Lines file → typed Parquet; DuckDB streams, so memory stays bounded."""
+    """One landed file → typed Parquet; DuckDB streams, so memory stays bounded.
+
+    A landed Parquet part (the snapshot's Parquet edition) is first written out as JSON Lines
+    by DuckDB, so that one projection (sql/normalize/works.sql) types every input alike.
+    """
     if dst.exists():
         return dst
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    as_json = dst.with_name(f".{dst.name}.{os.getpid()}.jsonl.gz")
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
     try:
         con.execute("set enable_progress_bar = false")
         con.execute("set preserve_insertion_order = false")
-        con.execute("set variable normalize_file = ?", [str(src)])
+        read = src
+        if src.name.endswith(".parquet"):
+            con.execute(
+                "copy (select * from read_parquet(?)) to ? (format json, compression gzip)",
+                [str(src), str(as_json)],
+            )
+            read = as_json
+        con.execute("set variable normalize_file = ?", [str(read)])
+        con.execute("set variable normalize_landed = ?", [str(src)])
         con.execute(
             f"copy ({normalize_query()}) to '{tmp}'"
             " (format parquet, compression zstd, row_group_size 20000)"
@@ -170,6 +183,7 @@ def normalize_file(src: Path, dst: Path, memory_limit: str = "1GB", threads: int
         raise BuildError(f"normalizing {src} failed: {exc}") from None
     finally:
         con.close()
+        as_json.unlink(missing_ok=True)
     os.replace(tmp, dst)
     return dst
 
