@@ -11,6 +11,7 @@ process killed at any instant resumes with no lost and no duplicated page.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,8 +75,8 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename durable (POSIX needs the directory entry flushed too)."""
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder after a rename (POSIX needs the directory entry flushed too)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -176,14 +177,6 @@ class LandingZone:
         owner = f"{socket.gethostname()}~{os.getpid()}"
         return self.tmp_dir / f"{_stamp()}-{owner}-{uuid.uuid4().hex[:8]}{suffix}"
 
-    @staticmethod
-    def sync_file(path: Path) -> None:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
     # -- landing ----------------------------------------------------------------------------
     def commit_file(
         self,
@@ -208,7 +201,7 @@ class LandingZone:
         rel = Path(area) / subdir / f"{_stamp()}-{_safe(name)}"
         final = self.root / rel
         final.parent.mkdir(parents=True, exist_ok=True)
-        self.sync_file(tmp)
+        fsync(tmp)
         with self._tx() as db:
             cur = db.execute(
                 "insert into files (path, tmp_path, state, source, origin, format, sha256,"
@@ -237,7 +230,7 @@ class LandingZone:
 
     def _finish(self, file_id: int, tmp: Path, final: Path) -> None:
         os.replace(tmp, final)
-        fsync_dir(final.parent)
+        fsync(final.parent)
         with self._lock:
             self._db.execute(
                 "update files set state = 'landed', tmp_path = null where file_id = ?", (file_id,)
@@ -397,6 +390,17 @@ def _abandoned(tmp: Path, stale_after_s: float = 86400) -> bool:
     except (ValueError, IndexError, PermissionError):
         pass
     return time.time() - tmp.stat().st_mtime > stale_after_s
+
+
+def write_gzip(path: Path, chunks: Iterable[bytes], compresslevel: int = 9) -> tuple[str, int]:
+    """Gzip the chunks into `path`; returns the sha256 and size of the bytes written."""
+    with path.open("wb") as raw:
+        out = HashingWriter(raw)
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=compresslevel, mtime=0) as gz:  # type: ignore[arg-type]
+            for chunk in chunks:
+                gz.write(chunk)
+        raw.flush()
+    return out.sha.hexdigest(), out.bytes
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

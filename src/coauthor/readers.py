@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from coauthor.errors import InputFormatError
-from coauthor.landing import HashingWriter, LandedFile, LandingZone, file_sha256
+from coauthor.landing import HashingWriter, LandedFile, LandingZone, file_sha256, write_gzip
 
 log = logging.getLogger("coauthor")
 
@@ -230,16 +230,14 @@ def _stem(path: Path) -> str:
 
 def _copy_jsonl(src: Path, tmp: Path, compressed: bool) -> tuple[str, int]:
     """Copy gzip input byte for byte; compress plain input on the way. Memory stays flat."""
-    with tmp.open("wb") as raw:
-        out = HashingWriter(raw)
-        if compressed:
-            with src.open("rb") as fh:
-                shutil.copyfileobj(fh, out, 1 << 20)  # type: ignore[misc]
-        else:
-            with src.open("rb") as fh, gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:  # type: ignore[arg-type]
-                shutil.copyfileobj(fh, gz, 1 << 20)
-        raw.flush()
-    return out.sha.hexdigest(), out.bytes
+    if compressed:
+        with tmp.open("wb") as raw, src.open("rb") as fh:
+            out = HashingWriter(raw)
+            shutil.copyfileobj(fh, out, 1 << 20)  # type: ignore[misc]
+            raw.flush()
+            return out.sha.hexdigest(), out.bytes
+    with src.open("rb") as fh:
+        return write_gzip(tmp, iter(lambda: fh.read(1 << 20), b""))
 
 
 def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
@@ -268,15 +266,12 @@ def _unpack_document(src: Path, tmp: Path) -> tuple[str, int]:
         )
     else:
         raise InputFormatError(src, 1, f"a JSON {kind[0].lower()} is not OpenAlex works")
-    with tmp.open("wb") as raw:
-        out = HashingWriter(raw)
-        with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:  # type: ignore[arg-type]
-            cur = con.execute(query, [str(src)] if "?" in query else [])
-            while rows := cur.fetchmany(2000):
-                gz.write(("\n".join(r[0] for r in rows) + "\n").encode("utf-8"))
-        raw.flush()
-    con.close()
-    return out.sha.hexdigest(), out.bytes
+    cur = con.execute(query, [str(src)] if "?" in query else [])
+    batches = iter(lambda: cur.fetchmany(2000), [])
+    try:
+        return write_gzip(tmp, (("\n".join(r[0] for r in b) + "\n").encode() for b in batches))
+    finally:
+        con.close()
 
 
 JSONL_RECORDS = """

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from coauthor.errors import BuildError, CoauthorError
-from coauthor.landing import LandingZone, fsync_dir
+from coauthor.landing import LandingZone, fsync
 from coauthor.settings import Settings
 
 log = logging.getLogger("coauthor")
@@ -339,7 +339,7 @@ def build(settings: Settings, *, publish_after: bool = True) -> BuildResult:
         raise
     con.close()
     os.replace(tmp, target)
-    fsync_dir(builds)
+    fsync(builds)
     result = BuildResult(
         database=settings.db_path,
         build_path=target,
@@ -393,7 +393,7 @@ def publish(settings: Settings, build_path: Path) -> Path:
     link_tmp.unlink(missing_ok=True)
     os.link(build_path, link_tmp)
     os.replace(link_tmp, db)
-    fsync_dir(db.parent)
+    fsync(db.parent)
     (settings.data_dir / "builds" / "CURRENT").write_text(build_path.name + "\n")
     for old in published_builds(settings)[: -settings.keep_versions]:
         if old != build_path:

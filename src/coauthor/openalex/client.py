@@ -39,6 +39,12 @@ _KEY_PARAM = re.compile(r"(api_key=)[^&\s'\"]+")
 _EMITTERS = ("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
 
 
+def redact(text: str, secret: str | None) -> str:
+    """Remove a key from any text: every api_key= value, and the secret itself anywhere."""
+    text = _KEY_PARAM.sub(r"\1***", text)
+    return text.replace(secret, "***") if secret else text
+
+
 class RedactKey(logging.Filter):
     """Strip the key from records of the loggers that print request URLs (urllib3 at DEBUG).
 
@@ -52,9 +58,7 @@ class RedactKey(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        clean = _KEY_PARAM.sub(r"\1***", text)
-        if self.secret:
-            clean = clean.replace(self.secret, "***")
+        clean = redact(text, self.secret)
         if clean != text:
             record.msg, record.args = clean, ()
         return True
@@ -157,9 +161,7 @@ class OpenAlexClient:
     # -- secrets ------------------------------------------------------------------------------
     def redact(self, text: str) -> str:
         """Remove the key from any text (URLs, exception messages)."""
-        if self._key:
-            text = text.replace(self._key, "***")
-        return _KEY_PARAM.sub(r"\1***", text)
+        return redact(text, self._key)
 
     # -- transport ----------------------------------------------------------------------------
     def _session(self) -> requests.Session:

@@ -9,7 +9,6 @@ as one JSON Lines file under `landing/counts/`, so the marts `api_country_year_c
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from datetime import UTC, datetime
 
 from pyalex import Works
 
-from coauthor.landing import Checkpoint, HashingWriter, LandingZone
+from coauthor.landing import Checkpoint, LandingZone, write_gzip
 from coauthor.openalex.harvest import base_filter, group_counts, make_client
 from coauthor.settings import Settings
 
@@ -113,19 +112,15 @@ def fetch_counts(
                 continue
             rows = country_counts(client, country, years, types)
             tmp = zone.new_tmp()
-            with tmp.open("wb") as raw:
-                out = HashingWriter(raw)
-                with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:  # type: ignore[arg-type]
-                    gz.write("".join(json.dumps(r) + "\n" for r in rows).encode())
-                raw.flush()
+            sha, nbytes = write_gzip(tmp, [("".join(json.dumps(r) + "\n" for r in rows)).encode()])
             zone.commit_file(
                 tmp,
                 source="api_counts",
                 origin=client.redact(f"{client.base_url}/works?group_by (country {country})"),
                 name=f"counts-{country}-{years[0]}-{years[1]}.jsonl.gz",
                 records=len(rows),
-                sha256=out.sha.hexdigest(),
-                nbytes=out.bytes,
+                sha256=sha,
+                nbytes=nbytes,
                 slice_=key,
                 checkpoint=Checkpoint(key, spec, None, 1, len(rows), None, True),
                 area="counts",

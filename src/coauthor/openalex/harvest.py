@@ -9,7 +9,6 @@ no lost works, no duplicated pages, no page requested twice except after a fault
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 import logging
 import math
@@ -19,12 +18,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pyalex import Works
 
 from coauthor.errors import ApiError, BudgetExhausted, CallLimitReached, ConfigError
-from coauthor.landing import Checkpoint, HashingWriter, LandingZone
+from coauthor.landing import Checkpoint, LandingZone, write_gzip
 from coauthor.openalex.client import OpenAlexClient, Stopped, query_params
 from coauthor.settings import Settings
 
@@ -271,16 +271,11 @@ class HarvestResult:
     faults: dict[str, int] = field(default_factory=dict)
 
 
-def _write_page(zone: LandingZone, results: list) -> tuple[object, str, int]:
+def _write_page(zone: LandingZone, results: list) -> tuple[Path, str, int]:
     tmp = zone.new_tmp()
-    with tmp.open("wb") as raw:
-        out = HashingWriter(raw)
-        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=5, mtime=0) as gz:  # type: ignore[arg-type]
-            gz.write(
-                ("\n".join(json.dumps(r, separators=(",", ":")) for r in results) + "\n").encode()
-            )
-        raw.flush()
-    return tmp, out.sha.hexdigest(), out.bytes
+    lines = "\n".join(json.dumps(r, separators=(",", ":")) for r in results) + "\n"
+    sha, nbytes = write_gzip(tmp, [lines.encode()], compresslevel=5)
+    return tmp, sha, nbytes
 
 
 def harvest_slice(
@@ -357,8 +352,11 @@ def harvest_works(
         plan = plan_harvest(
             client, countries, years, since, list(settings.types), settings.per_page
         )
-        done_pages = {cp.slice: cp.pages for cp in zone.checkpoints()}
-        needed = plan.calls_needed(done_pages)
+        saved = {cp.slice: cp for cp in zone.checkpoints()}
+        finished = {
+            s.key for s in plan.slices if (cp := saved.get(s.key)) and cp.done and cp.spec == s.spec
+        }
+        needed = plan.calls_needed({key: cp.pages for key, cp in saved.items()})
         budget = client.budget.remaining
         say(
             f"plan: {len(plan.slices)} slices, {plan.works:,} works, about {needed:,} list calls"
@@ -367,11 +365,7 @@ def harvest_works(
             + (f" → about {math.ceil(needed / budget)} day(s) of budget" if budget else "")
         )
         progress = Progress(len(plan.slices), plan.works)
-        progress.slices_done = sum(
-            1
-            for s in plan.slices
-            if (cp := zone.checkpoint(s.key)) and cp.done and cp.spec == s.spec
-        )
+        progress.slices_done = len(finished)
         stop = threading.Event()
 
         def report() -> None:
@@ -383,11 +377,7 @@ def harvest_works(
             with progress.lock:
                 progress.slices_done += 1
 
-        pending = [
-            s
-            for s in plan.slices
-            if not ((cp := zone.checkpoint(s.key)) and cp.done and cp.spec == s.spec)
-        ]
+        pending = [s for s in plan.slices if s.key not in finished]
         # largest slices first, so the run does not end with one long slice paging alone
         pending.sort(key=lambda s: -plan.expected.get(s.key, 0))
         reporter = threading.Thread(target=report, daemon=True)
