@@ -201,12 +201,17 @@ def test_rollback_publishes_the_previous_build(tmp_path: Path) -> None:
 
 
 def _pages(data: Path) -> int:
+    """Landed API pages, read without ever creating or locking the manifest for writing."""
     db = data / "landing" / "manifest.sqlite"
+    if not db.exists():
+        return 0
+    con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=1)
     try:
-        with sqlite3.connect(db, timeout=1) as con:
-            return con.execute("select count(*) from files where source='api'").fetchone()[0]
+        return con.execute("select count(*) from files where source='api'").fetchone()[0]
     except sqlite3.Error:
         return 0
+    finally:
+        con.close()
 
 
 def test_nightly_killed_midway_reruns_without_refetching(tmp_path: Path) -> None:
@@ -227,14 +232,17 @@ def test_nightly_killed_midway_reruns_without_refetching(tmp_path: Path) -> None
             "COAUTHOR_MAX_WORKERS": "2",
         }
         cmd = [sys.executable, "-m", "coauthor", "run", "--no-sample", "--harvest"]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while _pages(tmp_path / "data") < 8 and proc.poll() is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        first_log = tmp_path / "first-run.log"
+        with first_log.open("wb") as log:
+            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 300
+            while _pages(tmp_path / "data") < 8 and proc.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
         landed_at_kill = _pages(tmp_path / "data")
+        assert landed_at_kill >= 8, first_log.read_text(errors="replace")[-4000:]
         log_at_kill = len(srv.requests_log)
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -248,7 +256,6 @@ def test_nightly_killed_midway_reruns_without_refetching(tmp_path: Path) -> None
             for r in srv.requests_log[:log_at_kill]
             if r["status"] == 200 and "group_by" not in r["query"]
         }
-    assert landed_at_kill >= 8
     repeated = [k for k, n in answered.items() if n > 1]
     # only pages in flight at the kill (at most one per worker) were asked again
     assert len(repeated) <= 2 and set(repeated) <= before_kill
@@ -264,3 +271,22 @@ def test_normalizing_a_part_larger_than_the_memory_cap(tmp_path: Path) -> None:
     out = warehouse.normalize_file(part, tmp_path / "part.parquet", memory_limit="300MB")
     con = duckdb.connect()
     assert con.execute("select count(*) from read_parquet(?)", [str(out)]).fetchall() == [(n,)]
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [(None, ("180", "false")), ("45", ("45", "false"))],
+)
+def test_local_prefect_defaults_fill_only_what_the_operator_left_unset(preset, expected) -> None:
+    """A fresh HOME's first Prefect start can take over 20 s on a busy machine (CI failed so)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    if preset:
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = preset
+    code = (
+        "import coauthor.flows, prefect.settings as s; "
+        "print(s.PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), "
+        "str(s.get_current_settings().server.analytics_enabled).lower())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert tuple(out.stdout.split()) == expected

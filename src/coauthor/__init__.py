@@ -3,6 +3,8 @@
 The public API for scripts and notebooks; the `coauthor` command calls the same functions.
 """
 
+# First, before anything imports Prefect: its local-run defaults (see prefect_env).
+from coauthor import prefect_env  # noqa: F401, I001
 from coauthor.errors import (
     ApiError,
     BudgetExhausted,
