@@ -234,12 +234,16 @@ def test_nightly_killed_midway_reruns_without_refetching(tmp_path: Path) -> None
         cmd = [sys.executable, "-m", "coauthor", "run", "--no-sample", "--harvest"]
         first_log = tmp_path / "first-run.log"
         with first_log.open("wb") as log:
-            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            # its own process group, so the kill takes Prefect's temporary server too, as a
+            # machine-level kill would; a lone SIGKILL leaves that server running (operations.md)
+            proc = subprocess.Popen(
+                cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
             deadline = time.monotonic() + 300
             while _pages(tmp_path / "data") < 8 and proc.poll() is None:
                 assert time.monotonic() < deadline
                 time.sleep(0.01)
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         landed_at_kill = _pages(tmp_path / "data")
         assert landed_at_kill >= 8, first_log.read_text(errors="replace")[-4000:]
