@@ -488,6 +488,32 @@ def test_rps_limit_answers_short_429s_that_are_not_billed() -> None:
         assert srv.billed_calls == sum(r.status_code == 200 for r in resps)
 
 
+def test_rps_cap_is_a_one_second_window_like_the_live_api() -> None:
+    """2R requests at once: the first R are answered, the other R get a short 429.
+
+    OpenAlex's cap is "100 requests per second"; a recorded probe of the live API sent 101
+    requests at once with a key and got exactly one 429.
+    """
+    barrier = threading.Barrier(20)
+    codes: list[int] = []
+
+    def one() -> None:
+        with requests.Session() as session:
+            barrier.wait()
+            codes.append(session.get(f"{srv.url}/works", params={"per_page": 1}).status_code)
+
+    with OpenAlexServer([FIXTURE], rps=10) as srv:
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        first = min(r["t"] for r in srv.requests_log)
+        spread = max(r["t"] for r in srv.requests_log) - first
+    assert spread < 1.0  # all 20 arrived within one second, so exactly 10 fit
+    assert sorted(codes) == [200] * 10 + [429] * 10
+
+
 def test_concurrent_clients_and_rate_limit() -> None:
     codes: list[int] = []
     lock = threading.Lock()
