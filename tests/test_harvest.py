@@ -96,6 +96,7 @@ def test_api_and_file_ingestion_give_identical_marts(tmp_path: Path) -> None:
     "fault",
     [
         FaultPlan(rate_429=0.3, retry_after_429=0.05, seed=1),
+        FaultPlan(rate_403=0.2, seed=11),  # "Rate limit exceeded; slow down" as a 403
         FaultPlan(rate_500=0.3, seed=2),
         FaultPlan(rate_503=0.3, seed=3),
         FaultPlan(rate_truncated=0.3, seed=4),
@@ -104,7 +105,17 @@ def test_api_and_file_ingestion_give_identical_marts(tmp_path: Path) -> None:
         FaultPlan(rate_slow=0.2, slow_seconds=1.5, seed=7),  # longer than the 0.5 s timeout
         FaultPlan(fail_first_n=3),
     ],
-    ids=["429", "500", "503", "truncated", "drop", "invalid_json", "timeout", "first_503s"],
+    ids=[
+        "429",
+        "403_slow_down",
+        "500",
+        "503",
+        "truncated",
+        "drop",
+        "invalid_json",
+        "timeout",
+        "first_503s",
+    ],
 )
 def test_each_fault_is_retried_and_nothing_is_lost(tmp_path: Path, fault: FaultPlan) -> None:
     # only the timeout case needs a short read timeout; a loaded CI machine is slow otherwise

@@ -81,8 +81,8 @@ class RateLimiter:
 
     def __init__(self, rps: float, burst: float | None = None) -> None:
         self.rps = rps
-        self.capacity = burst if burst is not None else 1.0  # no bursts: the server's bucket
-        # is as small as ours, and a burst only buys "too fast" 429s
+        self.capacity = burst if burst is not None else 1.0  # no bursts: even pacing keeps
+        # any one-second window under the server's cap despite jitter; a burst only buys 429s
         self.tokens = self.capacity
         self.updated = time.monotonic()
         self.lock = threading.Lock()
@@ -255,6 +255,9 @@ class OpenAlexClient:
                     kind = "429"
                 elif status in RETRYABLE_STATUS:
                     kind = str(status)
+                elif status == 403 and _is_rate_limit(response):
+                    wait = self._on_too_fast_403(response)
+                    kind = "403"
                 elif status == 401 or status == 403:
                     raise ApiError(
                         f"OpenAlex refused the request ({status}): {_message(response)}. "
@@ -277,10 +280,7 @@ class OpenAlexClient:
 
     def _on_429(self, response: requests.Response, shown: str) -> float:
         """Return the wait for "too fast"; raise BudgetExhausted for "budget spent"."""
-        try:
-            retry_after = float(response.headers.get("Retry-After", "1"))
-        except ValueError:
-            retry_after = 1.0
+        retry_after = _retry_after(response)
         text = _message(response).lower()
         remaining = self.budget.remaining
         spent = (
@@ -297,9 +297,30 @@ class OpenAlexClient:
                 f"resets at {at}. Progress is checkpointed: run the same command after that.",
                 resets_at=at,
             )
+        return self._too_fast_wait(retry_after)
+
+    def _on_too_fast_403(self, response: requests.Response) -> float:
+        """A "slow down" 403 is a short wait like a "too fast" 429, never a key problem."""
+        return self._too_fast_wait(min(_retry_after(response), BUDGET_RETRY_AFTER_S))
+
+    @staticmethod
+    def _too_fast_wait(retry_after: float) -> float:
         # Only this thread waits: the shared limiter already keeps all threads at the rate, so a
         # short 429 comes from timing jitter, and pausing everyone would waste the whole second.
         return retry_after + random.uniform(0, 0.25 * max(retry_after, 0.1))
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return float(response.headers.get("Retry-After", "1"))
+    except ValueError:
+        return 1.0
+
+
+def _is_rate_limit(response: requests.Response) -> bool:
+    """A 403 that says "slow down": OpenAlex's newer error table gives 403 for "too fast"."""
+    text = _message(response).lower()
+    return any(w in text for w in ("rate limit", "slow down", "too many requests"))
 
 
 def _message(response: requests.Response) -> str:
