@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -25,6 +26,15 @@ from bench_ingest_build import OUT, machine
 from coauthor.openalex.harvest import harvest_works
 from coauthor.sample.synthetic import write_corpus
 from coauthor.settings import load_settings
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) of a running process, from /proc; None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -75,6 +85,7 @@ def main() -> None:
             )
             seconds = time.perf_counter() - started
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+            server_cpu = _process_cpu_seconds(server.pid)
         finally:
             server.terminate()
             server.wait()
@@ -86,6 +97,12 @@ def main() -> None:
         if "group_by" not in e["query"]
     )
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    # The whole-run figure above includes start-up, the plan calls and the drain of the last
+    # slices; the paging phase runs from the first to the last answered page request.
+    page_times = sorted(e["t"] for e in ok if "group_by" not in e["query"])
+    paging_s = page_times[-1] - page_times[0]
+    per_second = Counter(int(t - page_times[0]) for t in page_times)
+    full_seconds = [per_second[i] for i in range(int(paging_s))]  # whole 1-s bins only
     res = {
         "command": " ".join([sys.executable, *sys.argv]),
         "machine": machine(),
@@ -97,9 +114,16 @@ def main() -> None:
         "seconds": round(seconds, 2),
         "sustained_rps": round(len(ok) / seconds, 2),
         "sustained_fraction_of_limit": round(len(ok) / seconds / args.rps, 3),
+        "paging_phase_seconds": round(paging_s, 2),
+        "paging_phase_rps": round((len(page_times) - 1) / paging_s, 2),
+        "paging_phase_fraction_of_limit": round((len(page_times) - 1) / paging_s / args.rps, 3),
+        "one_second_bins_at_or_above_0_9_r": f"{sum(n >= 0.9 * args.rps for n in full_seconds)}"
+        f"/{len(full_seconds)}",
         "pages_requested_twice": sum(1 for n in pages.values() if n > 1),
         "works_per_s": round(result.works / seconds),
         "cpu_seconds_per_1000_works": round(1000 * cpu / max(result.works, 1), 3),
+        "harvest_process_cpu_share": round(cpu / seconds, 2),
+        "server_process_cpu_share": round(server_cpu / seconds, 2) if server_cpu else None,
     }
     print(json.dumps(res, indent=2))
     OUT.mkdir(exist_ok=True)
